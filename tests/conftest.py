@@ -1,0 +1,64 @@
+"""Fixtures shared by the whole suite: the two twins of the core, data files, interop gates."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+REQUIRE_INTEROP = os.environ.get("SIPFAST_REQUIRE_INTEROP") == "1"
+
+
+def _twin(name: str) -> ModuleType:
+    """Import a twin by module name; a C twin that is not built skips (the guard test fails)."""
+    try:
+        return importlib.import_module(f"sipfast.{name}")
+    except ImportError as exc:
+        pytest.skip(f"sipfast.{name} is not built: {exc}")
+
+
+@pytest.fixture(params=["_parser_c", "_parser_py"], ids=["c", "py"], scope="session")
+def parser(request: pytest.FixtureRequest) -> ModuleType:
+    """The parser core, once per twin."""
+    return _twin(request.param)
+
+
+@pytest.fixture(params=["_digest_c", "_digest_py"], ids=["c", "py"], scope="session")
+def digest(request: pytest.FixtureRequest) -> ModuleType:
+    """The digest core, once per twin."""
+    return _twin(request.param)
+
+
+@pytest.fixture(params=["c", "py"], scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run a message-level test with the message classes on top of each twin."""
+    return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _use_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that take ``backend`` run the layers above the core on that twin."""
+    if "backend" not in request.fixturenames:
+        return
+    from sipfast import _speedups
+
+    name = request.getfixturevalue("backend")
+    monkeypatch.setattr(_speedups, "parser", _twin(f"_parser_{name}"))
+    monkeypatch.setattr(_speedups, "digest", _twin(f"_digest_{name}"))
+    monkeypatch.setattr(_speedups, "BACKEND", "c" if name == "c" else "python")
+
+
+def need_program(name: str) -> str:
+    """Path of an external program, or skip (fail under SIPFAST_REQUIRE_INTEROP=1)."""
+    path = shutil.which(name)
+    if path is None:
+        msg = f"{name} is not installed (see .ci/run for the Debian package)"
+        if REQUIRE_INTEROP:
+            pytest.fail(msg + "; SIPFAST_REQUIRE_INTEROP=1 forbids skipping")
+        pytest.skip(msg)
+    return path
