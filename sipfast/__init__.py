@@ -11,6 +11,7 @@ from ._speedups import parser as _parser
 from ._values import URI, Auth, CSeq, NameAddr, Via
 from .errors import DigestError, SDPParseError, SIPError, SIPParseError
 from .message import REASONS, Packet, Request, Response, parse
+from .sdp import SDP, find_sdp
 
 __version__ = "0.1.0"
 
@@ -36,12 +37,14 @@ __all__ = (
     "Packet",
     "Request",
     "Response",
+    "SDP",
     "SDPParseError",
     "SIPError",
     "SIPParseError",
     "Via",
     "__version__",
     "canonical_name",
+    "find_sdp",
     "parse",
     "parse_auth",
     "parse_cseq",

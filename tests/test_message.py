@@ -276,3 +276,30 @@ def test_str_input_and_equality(backend: str) -> None:
     b = sipfast.parse(INVITE)
     assert a == b
     assert repr(a).startswith("<Request ")
+
+
+def test_sdp_body(backend: str) -> None:
+    msg = sipfast.parse((BENCH / "invite_sdp.sip").read_bytes())
+    sdp = msg.sdp_body()
+    assert isinstance(sdp, sipfast.SDP)
+    assert bytes(sdp) == msg.body
+    assert sdp.media[0].media == "audio"
+    # multipart/mixed with only a text and a binary part: no SDP
+    mpart = sipfast.parse((RFC4475 / "mpart01.dat").read_bytes())
+    assert mpart.sdp_body() is None
+    assert sipfast.parse((BENCH / "options.sip").read_bytes()).sdp_body() is None
+
+
+def test_request_with_sdp_body(backend: str) -> None:
+    sdp = sipfast.SDP.from_parts({"addr": "192.0.2.10"}, {"port": 49170, "proto": "RTP/AVP", "media": "audio", "fmt": [0, 8]})
+    req = Request("INVITE", "sip:bob@example.com", {"To": "<sip:bob@example.com>", "CSeq": "1 INVITE"}, body=sdp)
+    assert req.get_header("Content-Type") == "application/sdp"
+    wire = bytes(req)
+    again = sipfast.parse(wire)
+    assert again.get_header("Content-Length") == str(len(bytes(sdp)))
+    got = again.sdp_body()
+    assert got is not None and got == sdp
+    assert got.media[0].port == 49170 and got.media[0].formats == ["0", "8"]
+    # set_body on a parsed message replaces the body and keeps Content-Length right
+    again.set_body(b"", None)
+    assert again.get_header("Content-Type") is None and sipfast.parse(bytes(again)).body == b""
