@@ -89,7 +89,7 @@ _VIA_FAST = re.compile(
     r"(" + _TOK + r")/(" + _TOK + r")/(" + _TOK + r") ([A-Za-z0-9\-.]+)(?::([0-9]{1,5}))?(;.*)?\Z", re.S
 )
 _NAME_ADDR_FAST = re.compile(r'(?:"([^"\\]*)"[ \t]*|([^"<]*))<([^>]*)>[ \t]*(;.*)?\Z', re.S)
-_SIP_URI_FAST = re.compile(r"(sips?):(?:([^@:%]+)@)?([A-Za-z0-9\-.]+)(?::([0-9]{1,5}))?(;[^?% \t]*)?\Z", re.I)
+_SIP_URI_FAST = re.compile(r"([sS][iI][pP][sS]?):(?:([^@:%]+)@)?([A-Za-z0-9\-.]+)(?::([0-9]{1,5}))?(;[^?% \t]*)?\Z")
 _CSEQ_FAST = re.compile(r"([0-9]{1,9}) (" + _TOK + r")\Z")
 
 
@@ -239,7 +239,7 @@ def split_list(value: str, strict: bool = False) -> list[str]:
         v = value.strip(_WS)
         if v:
             if '"' in v:
-                _scan_list_quotes(v)
+                _scan_list_quotes(value)
             return [v]
         if strict and value:
             raise _err("bad-list", 0, "empty list element")
@@ -601,7 +601,7 @@ def parse_name_addr(s: str, strict: bool = False) -> NameAddr:
         lt = s.find("<", i)
         if lt >= 0:
             display = s[i:lt].strip(_WS) or None
-            if strict and display and not all(_is_token(w) for w in display.split()):
+            if strict and display and re.search(r"[^A-Za-z0-9\-.!%*_+`'~ \t]", display):
                 raise _err("bad-name-addr", i, "display name with non-token characters must be quoted")
     if lt >= 0:
         gt = s.find(">", lt + 1)
@@ -1034,7 +1034,7 @@ def _split_headers(
     while pos < stop:
         nl = data.find(b"\n", pos, stop)
         if nl < 0:
-            nl = end = stop
+            nl, end = stop, stop - (data[stop - 1] == 13)
         else:
             end = nl - 1 if nl > pos and data[nl - 1] == 13 else nl
         c = data[pos]
