@@ -754,6 +754,11 @@ def parse_auth(s: str, strict: bool = False) -> Auth:
         return Auth(scheme, {}, None)
     if k == j:
         raise _err("bad-auth", j, "expected whitespace after the auth scheme")
+    rest = s[k:].strip(_WS)
+    if _TOKEN68.match(rest):
+        # token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=": it allows "=" only
+        # at its end, where no auth-param can be, so whatever matches it is a token68
+        return Auth(scheme, {}, rest)
     params: dict[str, str] = {}
     p = k
     while p < n:
@@ -764,9 +769,6 @@ def parse_auth(s: str, strict: bool = False) -> Auth:
         q = _scan_token(s, p)
         e = _skip_ws(s, q)
         if q == p or e >= n or s[e] != "=":
-            rest = s[k:].strip(_WS)
-            if not params and _TOKEN68.match(rest):
-                return Auth(scheme, {}, rest)
             raise _err("bad-auth", p, "expected name=value")
         name = s[p:q].lower()
         v = _skip_ws(s, e + 1)
@@ -1031,6 +1033,7 @@ def _split_headers(
     ids: list[int] = []
     vals: list[bytes] = []
     offs: list[int] = []
+    folds: dict[int, list[bytes]] = {}
     while pos < stop:
         nl = data.find(b"\n", pos, stop)
         if nl < 0:
@@ -1043,8 +1046,7 @@ def _split_headers(
                 raise _err("bad-header", pos, "continuation line before the first header")
             piece = data[pos:end].strip(b" \t")
             if piece:
-                prev = vals[-1]
-                vals[-1] = prev + b" " + piece if prev else piece
+                folds.setdefault(len(vals) - 1, [vals[-1]]).append(piece)
             pos = nl + 1
             continue
         colon = data.find(b":", pos, end)
@@ -1064,6 +1066,9 @@ def _split_headers(
         vals.append(data[colon + 1 : end].strip(b" \t"))
         offs.append(pos)
         pos = nl + 1
+    # the pieces of a folded value are joined once (joining per line would be quadratic)
+    for i, pieces in folds.items():
+        vals[i] = b" ".join(p for p in pieces if p)
     return ids, names, keys, vals, offs
 
 
