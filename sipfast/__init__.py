@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+from . import stores
 from ._speedups import BACKEND
 from ._speedups import parser as _parser
 from ._values import URI, Auth, CSeq, NameAddr, Via
 from .errors import DigestError, SDPParseError, SIPError, SIPParseError
 from .message import REASONS, Packet, Request, Response, parse
+from .registrar import Registrar
 from .sdp import SDP, find_sdp
 
 __version__ = "0.1.0"
@@ -28,6 +30,7 @@ canonical_name = _parser.canonical_name
 __all__ = (
     "BACKEND",
     "REASONS",
+    "Registrar",
     "URI",
     "Auth",
     "CSeq",
@@ -53,4 +56,5 @@ __all__ = (
     "parse_uri",
     "parse_via",
     "split_list",
+    "stores",
 )

@@ -49,7 +49,9 @@ REASONS: dict[int, str] = {
     607: "Unwanted", 608: "Rejected",
 }
 
-MAGIC_COOKIE = "z9hG4bK"  # RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with it
+MAGIC_COOKIE = "z9hG4bK"
+# requests that create dialogs: their 101-299 responses carry the Record-Route set (RFC 3261 §12.1.1)
+_DIALOG_METHODS = frozenset({"INVITE", "SUBSCRIBE", "REFER", "NOTIFY"})  # RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with it
 
 HeaderValue = Union[str, int, Iterable[str]]
 HeadersArg = Union[Mapping[str, HeaderValue], Iterable[tuple[str, str]], None]
@@ -491,16 +493,16 @@ class Request(Packet):
     ) -> Response:
         """A response to this request (RFC 3261 §8.2.6): Via (all), From, To, Call-ID and CSeq
         copied; a To-tag added unless the request had one or code is 100; Record-Route copied on
-        101-299; Timestamp echoed on 100. ``headers`` are added (or, with the same name, replace)."""
+        101-299 to a dialog-creating request; Timestamp echoed on 100. ``headers`` are added (or, with the same name, replace)."""
         out: list[tuple[str, str]] = [("Via", v) for v in self._raw_values("Via")]
-        if 100 < code < 300:
+        if 100 < code < 300 and self.method in _DIALOG_METHODS:
             out.extend(("Record-Route", v) for v in self._raw_values("Record-Route"))
         frm = self.get_header("From")
         if frm is not None:
             out.append(("From", frm))
         to = self.get_header("To")
         if to is not None:
-            if code != 100 and self.to_tag is None:
+            if code != 100 and self._to_tag_or_none() is None:
                 to = f"{to};tag={secrets.token_hex(6)}"
             out.append(("To", to))
         call_id = self.call_id
@@ -526,6 +528,13 @@ class Request(Packet):
         if body is not None:
             resp.set_body(body)
         return resp
+
+    def _to_tag_or_none(self) -> Optional[str]:
+        # a To that does not parse is echoed as it is, without a tag of ours
+        try:
+            return self.to_tag
+        except SIPParseError:
+            return ""
 
     def authorize(self, response: Response, auth: Any) -> bool:
         """Answer the digest challenges of a 401 / 407 response in this request (Net::SIP's

@@ -11,11 +11,13 @@ CSeq can still be read, and is otherwise dropped and counted; no sender can stop
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import socket
+import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from . import _speedups
 from .errors import SIPParseError
@@ -62,12 +64,14 @@ class ServerStats:
     other: int = 0  # requests other than REGISTER
     bad: int = 0  # messages that did not parse
     dropped: int = 0  # bad messages that could not even get a 400
+    retransmissions: int = 0  # UDP requests answered again with the response already sent
     errors: int = 0  # failures inside the server (logged)
 
     def summary(self) -> str:
         return (
             f"{self.accepted} registrations accepted, {self.rejected} rejected, {self.challenged} challenged, "
-            f"{self.bad} bad messages ({self.dropped} dropped), {self.other} other requests"
+            f"{self.bad} bad messages ({self.dropped} dropped), {self.other} other requests, "
+            f"{self.retransmissions} retransmissions answered"
         )
 
 
@@ -120,47 +124,114 @@ def salvage_response(data: bytes, error: SIPParseError) -> Optional[Response]:
 _RPORT = re.compile(r";[ \t]*rport(?=[ \t]*(?:;|$))", re.I)
 
 
-def _udp_destination(request: Request, response: Response, addr: Address) -> Address:
-    """Where a UDP response goes (RFC 3261 §18.2.2 with RFC 3581), setting received / rport on
-    the response's top Via when the source differs from what the Via says."""
+def _udp_answer(request: Request, response: Response, addr: Address) -> tuple[bytes, Address]:
+    """The wire form of a UDP response and where it goes (RFC 3261 §18.2.2 with RFC 3581), with
+    received / rport set on its top Via when the request asks for them or came from elsewhere."""
+    out = bytes(response)
     src_host, src_port = addr[0], addr[1]
     top = request.get_header("Via")
     if top is None:
-        return addr
+        return out, addr
     try:
         via = _speedups.parser.parse_via(top)
     except SIPParseError:
-        return addr
-    host = via.host.strip("[]").lower()
+        return out, addr
     params = via.params
+    rport = "rport" in params and not params["rport"]
     patched = top
-    if host != src_host.lower() and "received" not in params:
+    # RFC 3581 §4: with an empty rport the server "MUST insert a received parameter containing
+    # the source IP address that the request came from, even if it is identical to the value of
+    # the sent-by component"; RFC 3261 §18.2.1: otherwise only when they differ.
+    if "received" not in params and (rport or via.host.strip("[]").lower() != src_host.lower()):
         patched += f";received={src_host}"
-    if "rport" in params and not params["rport"]:
+    if rport:
         patched = _RPORT.sub(f";rport={src_port}", patched, count=1)
         dest: Address = (src_host, src_port)
     else:
         dest = (params.get("received") or src_host, via.port or 5060)
-    if patched is not top:
-        vias = response.get_headers("Via")
-        if vias:
-            vias[0] = patched
-            response.set_header("Via", vias)
     if len(addr) > 2:  # IPv6 flowinfo / scope id
         dest = (dest[0], dest[1], *addr[2:])
-    return dest
+    if patched is top:
+        return out, dest
+    # The response carries the request's Via values as they came (RFC 3261 §8.2.6.2), so the top
+    # one is the first "Via: <top>" line of the wire form: patching that line costs far less than
+    # rebuilding the header list. The header-level edit is kept for a response built otherwise.
+    encoding = ("utf-8", "surrogateescape")
+    needle = b"\r\nVia: " + top.encode(*encoding) + b"\r\n"
+    at = out.find(needle)
+    if at >= 0:
+        return out[:at] + b"\r\nVia: " + patched.encode(*encoding) + b"\r\n" + out[at + len(needle) :], dest
+    vias = response.get_headers("Via")
+    if vias:
+        vias[0] = patched
+        response.set_header("Via", vias)
+    return bytes(response), dest
+
+
+class _Answered:
+    """Responses already sent over UDP, to answer retransmissions of their requests.
+
+    RFC 3261 §17.2.2: a non-INVITE server transaction stays "Completed" for Timer J (64*T1 = 32 s
+    over UDP) and "the server transaction MUST pass the final response to the transport layer for
+    retransmission" whenever the request comes again. Without this a retransmitted REGISTER would
+    be applied again: 500 (its CSeq is no longer new), or a fresh 401 for credentials already used
+    (a replayed nc), which the client takes as the answer when the first one was lost.
+
+    A retransmission is the same datagram from the same address: the key is (address, a 128-bit
+    hash of the bytes), a stricter match than §17.2.3's (branch, sent-by, method) that needs no
+    parsing. Two generations of a dict: entries live at least ``ttl`` seconds, unless more than
+    ``size`` requests arrive in that time, then the oldest go first.
+    """
+
+    def __init__(self, size: int, ttl: float, now: float) -> None:
+        self.half = max(1, size // 2)
+        self.ttl = ttl
+        self._new: dict[tuple[Address, bytes], tuple[bytes, Address]] = {}
+        self._old: dict[tuple[Address, bytes], tuple[bytes, Address]] = {}
+        self._since = now
+
+    @staticmethod
+    def key(data: bytes, addr: Address) -> tuple[Address, bytes]:
+        return addr, hashlib.blake2b(data, digest_size=16).digest()
+
+    def get(self, key: tuple[Address, bytes]) -> Optional[tuple[bytes, Address]]:
+        return self._new.get(key) or self._old.get(key)
+
+    def put(self, key: tuple[Address, bytes], answer: tuple[bytes, Address], now: float) -> None:
+        if len(self._new) >= self.half or now - self._since >= self.ttl:
+            self._old = self._new
+            self._new = {}
+            self._since = now
+        self._new[key] = answer
+
+    def __len__(self) -> int:
+        return len(self._new) + len(self._old)
 
 
 class RegistrarServer:
     """Serves a Registrar over UDP and TCP (IPv4 and IPv6).
 
     ``await server.start([parse_listen("udp:127.0.0.1:5060"), ...])``, then ``await server.close()``.
+    A UDP request that comes again (the same datagram from the same address) within
+    ``transaction_ttl`` seconds gets the response it got the first time, without being handled
+    again (RFC 3261 §17.2.2); at most ``udp_transactions`` responses are kept for that (0: none).
+    ``clock``: seconds, as time.monotonic.
     """
 
-    def __init__(self, registrar: Registrar, max_size: int = 65536, tcp_idle_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        registrar: Registrar,
+        max_size: int = 65536,
+        tcp_idle_timeout: float = 120.0,
+        udp_transactions: int = 65536,
+        transaction_ttl: float = 32.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.registrar = registrar
         self.max_size = max_size
         self.tcp_idle_timeout = tcp_idle_timeout
+        self.clock = clock
+        self._answered = _Answered(udp_transactions, transaction_ttl, clock()) if udp_transactions > 0 else None
         self.stats = ServerStats()
         self._transports: list[asyncio.BaseTransport] = []
         self._servers: list[asyncio.AbstractServer] = []
@@ -172,6 +243,13 @@ class RegistrarServer:
         """One message in; the bytes to send back and where (None: nothing to send)."""
         stats = self.stats
         stats.received += 1
+        answered = self._answered if transport == "udp" else None
+        if answered is not None:
+            key = answered.key(data, addr)
+            again = answered.get(key)
+            if again is not None:
+                stats.retransmissions += 1
+                return again
         try:
             msg = Packet.parse(data, max_size=self.max_size)
         except SIPParseError as exc:
@@ -194,14 +272,25 @@ class RegistrarServer:
             return bytes(answer), addr
         if response is None:
             return None
-        dest = _udp_destination(msg, response, addr) if transport == "udp" else addr
-        return bytes(response), dest
+        if transport != "udp":
+            return bytes(response), addr
+        out = _udp_answer(msg, response, addr)
+        if answered is not None:
+            answered.put(key, out, self.clock())
+        return out
 
     def _respond(self, request: Request, addr: Address) -> Optional[Response]:
         method = request.method
         stats = self.stats
         if method == "REGISTER":
-            response = self.registrar.receive(request, addr)
+            try:
+                response = self.registrar.receive(request, addr)
+            except SIPParseError:
+                raise
+            except Exception:  # the store failed (disk, Redis down): nothing was changed
+                stats.errors += 1
+                log.exception("registrar failed on a REGISTER from %s", addr)
+                return request.create_response(500, "Server Internal Error (store unavailable)")
             if response is not None:
                 code = response.code
                 if code < 300:
