@@ -10,6 +10,7 @@ from . import stores
 from ._speedups import BACKEND
 from ._speedups import parser as _parser
 from ._values import URI, Auth, CSeq, NameAddr, Via
+from .auth import Authenticator, AuthResult, authorize
 from .errors import DigestError, SDPParseError, SIPError, SIPParseError
 from .message import REASONS, Packet, Request, Response, parse
 from .registrar import Registrar
@@ -30,22 +31,25 @@ canonical_name = _parser.canonical_name
 __all__ = (
     "BACKEND",
     "REASONS",
-    "Registrar",
+    "SDP",
     "URI",
     "Auth",
+    "AuthResult",
+    "Authenticator",
     "CSeq",
     "DigestError",
     "Framer",
     "NameAddr",
     "Packet",
+    "Registrar",
     "Request",
     "Response",
-    "SDP",
     "SDPParseError",
     "SIPError",
     "SIPParseError",
     "Via",
     "__version__",
+    "authorize",
     "canonical_name",
     "find_sdp",
     "parse",

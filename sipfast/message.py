@@ -58,6 +58,7 @@ HeadersArg = Union[Mapping[str, HeaderValue], Iterable[tuple[str, str]], None]
 BodyArg = Union[bytes, bytearray, str, "SDP", None]
 
 _KEYS: dict[str, str] = {}
+_authorize: Optional[Callable[..., bool]] = None
 
 
 def _key(name: str) -> str:
@@ -541,9 +542,10 @@ class Request(Packet):
         ``authorize``): ``auth`` is (user, password), {realm: (user, password)} or a callable
         realm -> (user, password) | None. Returns False, request untouched, when nothing could be
         answered."""
-        from .auth import authorize
-
-        return authorize(self, response, auth)
+        global _authorize
+        if _authorize is None:  # auth.py builds on this module: bind it on first use
+            from .auth import authorize as _authorize
+        return _authorize(self, response, auth)
 
 
 class Response(Packet):
