@@ -88,7 +88,7 @@ _TOK = r"[A-Za-z0-9\-.!%*_+`'~]+"
 _VIA_FAST = re.compile(
     r"(" + _TOK + r")/(" + _TOK + r")/(" + _TOK + r") ([A-Za-z0-9\-.]+)(?::([0-9]{1,5}))?(;.*)?\Z", re.S
 )
-_NAME_ADDR_FAST = re.compile(r'(?:"([^"\\]*)"[ \t]*|([^"<]*))<([^>]*)>[ \t]*(;.*)?\Z', re.S)
+_NAME_ADDR_FAST = re.compile(r'(?:"([^"\\]*)"[ \t]*|([^"<;]*))<([^>]*)>[ \t]*(;.*)?\Z', re.S)
 _SIP_URI_FAST = re.compile(r"([sS][iI][pP][sS]?):(?:([^@:%]+)@)?([A-Za-z0-9\-.]+)(?::([0-9]{1,5}))?(;[^?% \t]*)?\Z")
 _CSEQ_FAST = re.compile(r"([0-9]{1,9}) (" + _TOK + r")\Z")
 
@@ -598,7 +598,10 @@ def parse_name_addr(s: str, strict: bool = False) -> NameAddr:
         if lt >= n or s[lt] != "<":
             raise _err("bad-name-addr", lt, "expected '<' after the display name")
     else:
-        lt = s.find("<", i)
+        # a display name holds no ';' (params follow the address), so a '<' after the first ';'
+        # belongs to a param value of an addr-spec: 'sip:a@b;p="<"'
+        semi = s.find(";", i)
+        lt = s.find("<", i, n if semi < 0 else semi)
         if lt >= 0:
             display = s[i:lt].strip(_WS) or None
             if strict and display and re.search(r"[^A-Za-z0-9\-.!%*_+`'~ \t]", display):
