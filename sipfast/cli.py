@@ -55,7 +55,7 @@ def _describe(msg: Any) -> dict[str, Any]:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from .message import Packet
+    from .message import Packet, Request, Response
 
     if args.file in (None, "-"):
         data = sys.stdin.buffer.read()
@@ -77,7 +77,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
         json.dump(info, sys.stdout, indent=2, ensure_ascii=False)
         print()
         return 0
-    start = f"{msg.method} {msg.uri}" if msg.is_request else f"{msg.code} {msg.reason}"
+    if isinstance(msg, Request):
+        start = f"{msg.method} {msg.uri}"
+    else:
+        assert isinstance(msg, Response)
+        start = f"{msg.code} {msg.reason}"
     print(f"{info['type']}: {start}")
     for header, value in msg.headers:
         print(f"  {header}: {value}")

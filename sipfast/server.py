@@ -2,10 +2,12 @@
 
 ``RegistrarServer.handle(data, addr)`` is the whole protocol (bytes in, bytes and a destination
 out); the transports only move bytes. UDP: one datagram, one message, answered per RFC 3261
-§18.2.2 / RFC 3581 (``received`` / ``rport``). TCP: messages framed by Content-Length, answered on
-the same connection, idle connections closed, a message over the size limit answered with 513 and
-its connection closed. A request that does not parse gets 400 when its Via, From, To, Call-ID and
-CSeq can still be read, and is otherwise dropped and counted; no sender can stop the loop.
+§18.2.2 / RFC 3581 (``received`` / ``rport``); a retransmitted request gets the response it got
+the first time instead of being handled again (RFC 3261 §17.2.2). TCP: messages framed by
+Content-Length, answered on the same connection, idle connections closed, a message over the size
+limit answered with 513 and its connection closed. A request that does not parse gets 400 when
+its Via, From, To, Call-ID and CSeq can still be read, and is otherwise dropped and counted; no
+sender can stop the loop.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import re
 import socket
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -111,6 +114,13 @@ def salvage_response(data: bytes, error: SIPParseError) -> Optional[Response]:
         elif cname in _SALVAGE_NEEDS:
             found.fields.setdefault(cname, text)
     if not found.vias or any(n not in found.fields for n in _SALVAGE_NEEDS):
+        return None
+    # the client matches an answer to its request by the top Via's branch and by CSeq: when
+    # those do not parse, no answer can reach its transaction
+    try:
+        _speedups.parser.parse_via(found.vias[0])
+        _speedups.parser.parse_cseq(found.fields["CSeq"])
+    except SIPParseError:
         return None
     headers = [("Via", v) for v in found.vias] + [(n, found.fields[n]) for n in _SALVAGE_NEEDS]
     status = error.status if 400 <= error.status <= 699 else 400
@@ -233,7 +243,8 @@ class RegistrarServer:
         self.clock = clock
         self._answered = _Answered(udp_transactions, transaction_ttl, clock()) if udp_transactions > 0 else None
         self.stats = ServerStats()
-        self._transports: list[asyncio.BaseTransport] = []
+        self._udp: list[_UDPEndpoint] = []
+        self._connections: set[_TCPProtocol] = set()
         self._servers: list[asyncio.AbstractServer] = []
         self.bound: list[Listen] = []
 
@@ -263,9 +274,12 @@ class RegistrarServer:
             return None  # a registrar sends no requests, so any response is stray
         try:
             response = self._respond(msg, addr)
-        except SIPParseError as exc:  # a header read structurally was broken
+        except ValueError as exc:
+            # a header read structurally was broken (SIPParseError), or a value the lenient
+            # parse let through cannot be written back into a response (a bare CR, say)
             stats.bad += 1
-            answer = salvage_response(data, exc)
+            error = exc if isinstance(exc, SIPParseError) else SIPParseError("bad-header", detail=str(exc))
+            answer = salvage_response(data, error)
             if answer is None:
                 stats.dropped += 1
                 return None
@@ -285,7 +299,7 @@ class RegistrarServer:
         if method == "REGISTER":
             try:
                 response = self.registrar.receive(request, addr)
-            except SIPParseError:
+            except ValueError:  # the request's fault, not the store's: handle() answers it
                 raise
             except Exception:  # the store failed (disk, Redis down): nothing was changed
                 stats.errors += 1
@@ -314,12 +328,16 @@ class RegistrarServer:
         for spec in listens:
             family = socket.AF_INET6 if ":" in spec.host else socket.AF_INET
             if spec.transport == "udp":
-                transport, _ = await loop.create_datagram_endpoint(
-                    lambda: _UDPProtocol(self), local_addr=(spec.host, spec.port), family=family
-                )
-                self._transports.append(transport)
-                sock = transport.get_extra_info("socket")
-                _grow_buffers(sock)
+                infos = await loop.getaddrinfo(spec.host, spec.port, family=family, type=socket.SOCK_DGRAM)
+                sock = socket.socket(family, socket.SOCK_DGRAM)
+                try:
+                    sock.setblocking(False)
+                    _grow_buffers(sock)
+                    sock.bind(infos[0][4])
+                except BaseException:
+                    sock.close()
+                    raise
+                self._udp.append(_UDPEndpoint(self, sock, loop))
                 port = sock.getsockname()[1]
             else:
                 server = await loop.create_server(
@@ -330,13 +348,17 @@ class RegistrarServer:
             self.bound.append(Listen(spec.transport, spec.host, port))
 
     async def close(self) -> None:
-        for transport in self._transports:
-            transport.close()
+        for endpoint in self._udp:
+            endpoint.close()
         for server in self._servers:
             server.close()
+        # a listening server's close() leaves accepted connections open (and from Python 3.12
+        # wait_closed() waits for them): close them, or an idle client holds up the shutdown
+        for connection in list(self._connections):
+            connection.close()
         for server in self._servers:
             await server.wait_closed()
-        self._transports.clear()
+        self._udp.clear()
         self._servers.clear()
 
     def _safe_handle(self, data: bytes, addr: Address, transport: str) -> Optional[tuple[bytes, Address]]:
@@ -359,23 +381,74 @@ def _grow_buffers(sock: Optional[socket.socket]) -> None:
             pass
 
 
-class _UDPProtocol(asyncio.DatagramProtocol):
-    def __init__(self, server: RegistrarServer) -> None:
+# Datagrams read per readiness event. asyncio's datagram transport reads one per event-loop turn,
+# so a busy server pays a turn (an epoll_wait and the loop's bookkeeping) for every datagram; a
+# batch keeps that to one turn per burst. Bounded, so that TCP connections still get their turns.
+_UDP_BATCH = 64
+# Responses waiting for room in a full socket send buffer; beyond this they are dropped, as the
+# network would drop them (the client retransmits).
+_UDP_BACKLOG = 4096
+
+
+class _UDPEndpoint:
+    """A bound UDP socket on the event loop: reads datagrams in batches, answers each at once."""
+
+    def __init__(self, server: RegistrarServer, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         self.server = server
-        self.transport: Optional[asyncio.DatagramTransport] = None
+        self.sock = sock
+        self.loop = loop
+        self.backlog: deque[tuple[bytes, Address]] = deque()
+        loop.add_reader(sock.fileno(), self._read)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+    def _read(self) -> None:
+        recvfrom = self.sock.recvfrom
+        handle = self.server._safe_handle
+        for _ in range(_UDP_BATCH):
+            try:
+                data, addr = recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # an ICMP error reported on the socket: not fatal
+                log.debug("UDP receive error: %s", exc)
+                continue
+            if data[:1] in (b"\r", b"\n", b"") and not data.strip(b"\r\n"):
+                continue  # a CRLF keep-alive (RFC 5626 §3.5.1)
+            out = handle(data, addr, "udp")
+            if out is not None:
+                self._send(out[0], out[1])
 
-    def datagram_received(self, data: bytes, addr: Address) -> None:
-        if not data.strip(b"\r\n"):
-            return  # a CRLF keep-alive (RFC 5626 §3.5.1)
-        out = self.server._safe_handle(data, addr, "udp")
-        if out is not None and self.transport is not None:
-            self.transport.sendto(out[0], out[1])
+    def _send(self, data: bytes, dest: Address) -> None:
+        if not self.backlog:
+            try:
+                self.sock.sendto(data, dest)
+                return
+            except (BlockingIOError, InterruptedError):
+                self.loop.add_writer(self.sock.fileno(), self._flush)
+            except OSError as exc:  # unreachable destination, message too long, ...
+                log.debug("UDP send to %s failed: %s", dest, exc)
+                return
+        if len(self.backlog) < _UDP_BACKLOG:
+            self.backlog.append((data, dest))
 
-    def error_received(self, exc: Exception) -> None:
-        log.debug("UDP error: %s", exc)
+    def _flush(self) -> None:
+        backlog = self.backlog
+        while backlog:
+            data, dest = backlog[0]
+            try:
+                self.sock.sendto(data, dest)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.debug("UDP send to %s failed: %s", dest, exc)
+            backlog.popleft()
+        self.loop.remove_writer(self.sock.fileno())
+
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+            self.loop.remove_writer(self.sock.fileno())
+            self.sock.close()
+        self.backlog.clear()
 
 
 class _TCPProtocol(asyncio.Protocol):
@@ -390,15 +463,16 @@ class _TCPProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self.peer = transport.get_extra_info("peername") or ("", 0)
+        self.server._connections.add(self)
         self._arm()
 
     def _arm(self) -> None:
         if self.idle is not None:
             self.idle.cancel()
         loop = asyncio.get_running_loop()
-        self.idle = loop.call_later(self.server.tcp_idle_timeout, self._close)
+        self.idle = loop.call_later(self.server.tcp_idle_timeout, self.close)
 
-    def _close(self) -> None:
+    def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
 
@@ -406,6 +480,7 @@ class _TCPProtocol(asyncio.Protocol):
         if self.idle is not None:
             self.idle.cancel()
         self.transport = None
+        self.server._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
         if self.transport is None:
@@ -436,4 +511,3 @@ class _TCPProtocol(asyncio.Protocol):
 
 def describe(bound: list[Listen]) -> str:
     return ", ".join(str(b) for b in bound)
-
