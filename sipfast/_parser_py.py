@@ -477,21 +477,32 @@ def _parse_host(hp: str, strict: bool, base: int, reason: str) -> tuple[str, Opt
     return host, _parse_port(hp[split + 1 :], base + split + 1, reason)
 
 
+def _uri_fast(s: str) -> Optional[URI]:
+    # a plain sip/sips URI without escapes or password: parse_uri's answer, or None
+    m = _SIP_URI_FAST.match(s)
+    if m is None or (m.group(2) is None and "@" in s):
+        return None
+    port_text = m.group(4)
+    port = None if port_text is None else int(port_text)
+    if port is not None and port > 65535:
+        return None
+    ptext = m.group(5)
+    params = _uri_params_fast(ptext) if ptext is not None else {}
+    if params is None:
+        return None
+    return URI(m.group(1).lower(), m.group(2), None, m.group(3), port, params, {}, s)
+
+
 def parse_uri(s: str, strict: bool = False) -> URI:
     """Parse a SIP, SIPS or tel URI, or any absolute URI (scheme and text only).
 
     SIP-URI = "sip:" [ userinfo ] hostport uri-parameters [ headers ]
     userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
     """
-    m = None if strict else _SIP_URI_FAST.match(s)
-    if m is not None and (m.group(2) is not None or "@" not in s):
-        port_text = m.group(4)
-        port = None if port_text is None else int(port_text)
-        if port is None or port <= 65535:
-            ptext = m.group(5)
-            params = _uri_params_fast(ptext) if ptext is not None else {}
-            if params is not None:
-                return URI(m.group(1).lower(), m.group(2), None, m.group(3), port, params, {}, s)
+    if not strict:
+        fast = _uri_fast(s)
+        if fast is not None:
+            return fast
     text = s if strict else s.strip(_WS)
     base = 0 if strict else len(s) - len(s.lstrip(_WS))
     colon = text.find(":")
@@ -526,8 +537,8 @@ def parse_uri(s: str, strict: bool = False) -> URI:
             if password is not None:
                 password = unescape(password)
             hp_start = at + 1
-        m = _HOSTPORT_END.search(text, hp_start)
-        hp_end = m.start() if m else n
+        hp_match = _HOSTPORT_END.search(text, hp_start)
+        hp_end = hp_match.start() if hp_match else n
         hp = text[hp_start:hp_end]
         if not strict:
             hp = hp.strip(_WS)
@@ -561,6 +572,26 @@ def parse_uri(s: str, strict: bool = False) -> URI:
 # name-addr, Via, CSeq, credentials
 
 
+def _name_addr_fast(s: str) -> Optional[NameAddr]:
+    # '"name" <uri>;params' or 'name <uri>;params': parse_name_addr's answer (or its error), or None
+    m = _NAME_ADDR_FAST.match(s)
+    if m is None:
+        return None
+    quoted = m.group(1)
+    display = quoted if quoted is not None else (m.group(2).strip(_WS) or None)
+    try:
+        uri = parse_uri(m.group(3))
+    except SIPParseError as exc:
+        raise _shifted(exc, m.start(3)) from None
+    ptext = m.group(4)
+    if ptext is None:
+        return NameAddr(display, uri, {})
+    try:
+        return NameAddr(display, uri, parse_params(ptext))
+    except SIPParseError as exc:
+        raise _shifted(exc, m.start(4)) from None
+
+
 def parse_name_addr(s: str, strict: bool = False) -> NameAddr:
     """Parse a name-addr or addr-spec with its header params (From, To, Contact, Route...).
 
@@ -568,22 +599,10 @@ def parse_name_addr(s: str, strict: bool = False) -> NameAddr:
     In the addr-spec form the URI ends at the first ';' (what follows are header params), and must
     not contain ',' or '?' under strict=True (RFC 3261 §20).
     """
-    m = None if strict else _NAME_ADDR_FAST.match(s)
-    if m is not None:
-        quoted = m.group(1)
-        display = quoted if quoted is not None else (m.group(2).strip(_WS) or None)
-        if quoted is not None or m.group(2) is not None:
-            try:
-                uri = parse_uri(m.group(3))
-            except SIPParseError as exc:
-                raise _shifted(exc, m.start(3)) from None
-            ptext = m.group(4)
-            if ptext is None:
-                return NameAddr(display, uri, {})
-            try:
-                return NameAddr(display, uri, parse_params(ptext))
-            except SIPParseError as exc:
-                raise _shifted(exc, m.start(4)) from None
+    if not strict:
+        fast = _name_addr_fast(s)
+        if fast is not None:
+            return fast
     n = len(s)
     i = _skip_ws(s, 0)
     if i >= n:
@@ -651,6 +670,25 @@ def _scan_token(s: str, i: int) -> int:
     return i
 
 
+def _via_fast(s: str) -> Optional[Via]:
+    # 'SIP/2.0/UDP host[:port][;params]': parse_via's answer (or its error), or None
+    m = _VIA_FAST.match(s)
+    if m is None:
+        return None
+    port_text = m.group(5)
+    port = None if port_text is None else int(port_text)
+    if port is not None and port > 65535:
+        return None
+    ptext = m.group(6)
+    params: Params = {}
+    if ptext is not None:
+        try:
+            params = parse_params(ptext)
+        except SIPParseError as exc:
+            raise _shifted(exc, m.start(6)) from None
+    return Via(f"{m.group(1)}/{m.group(2)}", m.group(3).upper(), m.group(4), port, params)
+
+
 def parse_via(s: str, strict: bool = False) -> Via:
     """Parse one via-parm (split the header value with split_list first).
 
@@ -658,19 +696,10 @@ def parse_via(s: str, strict: bool = False) -> Via:
     sent-protocol = protocol-name SLASH protocol-version SLASH transport;  SLASH = SWS "/" SWS
     sent-by = host [ COLON port ]
     """
-    m = None if strict else _VIA_FAST.match(s)
-    if m is not None:
-        port_text = m.group(5)
-        port = None if port_text is None else int(port_text)
-        if port is None or port <= 65535:
-            ptext = m.group(6)
-            if ptext is None:
-                return Via(f"{m.group(1)}/{m.group(2)}", m.group(3).upper(), m.group(4), port, {})
-            try:
-                params = parse_params(ptext)
-            except SIPParseError as exc:
-                raise _shifted(exc, m.start(6)) from None
-            return Via(f"{m.group(1)}/{m.group(2)}", m.group(3).upper(), m.group(4), port, params)
+    if not strict:
+        fast = _via_fast(s)
+        if fast is not None:
+            return fast
     n = len(s)
     parts: list[str] = []
     i = _skip_ws(s, 0)
@@ -716,9 +745,9 @@ def parse_via(s: str, strict: bool = False) -> Via:
 
 def parse_cseq(s: str, strict: bool = False) -> CSeq:
     """CSeq = 1*DIGIT LWS Method; the number fits 32 bits (under 2**31 with strict=True)."""
-    m = _CSEQ_FAST.match(s)
-    if m is not None:
-        return CSeq(int(m.group(1)), m.group(2))
+    fast = _CSEQ_FAST.match(s)
+    if fast is not None:
+        return CSeq(int(fast.group(1)), fast.group(2))
     n = len(s)
     i = _skip_ws(s, 0)
     j = i
@@ -733,10 +762,10 @@ def parse_cseq(s: str, strict: bool = False) -> CSeq:
     k = _skip_ws(s, j)
     if k == j:
         raise _err("bad-cseq", j, "expected whitespace after the CSeq number")
-    m = _scan_token(s, k)
-    if m == k or _skip_ws(s, m) != n:
+    e = _scan_token(s, k)
+    if e == k or _skip_ws(s, e) != n:
         raise _err("bad-cseq", k, "bad CSeq method")
-    return CSeq(int(digits or "0"), s[k:m])
+    return CSeq(int(digits or "0"), s[k:e])
 
 
 def parse_auth(s: str, strict: bool = False) -> Auth:
@@ -823,6 +852,16 @@ class MessageIndex:
         "version",
     )
 
+    _cache: list[Optional[str]]
+    _hstart: int
+    _hstop: int
+    _ids: list[int]
+    _input: bytes
+    _keys: list[str]
+    _names: list[str]
+    _offs: Optional[list[int]]
+    _strict: bool
+    _vals: list[bytes]
     data: bytes
     is_request: bool
     method: Optional[str]
@@ -1121,25 +1160,24 @@ def parse_message(
     vals: list[bytes] = []
     slow = True
     lines = block.split(b"\r\n")
-    if not lines.pop() and len(lines) == block.count(b"\n"):
+    if not lines.pop() and len(lines) == block.count(b"\n") and len(lines) <= max_headers:
         # fast path: CRLF line ends; a folded line or a bad name sends us to _split_headers
-        if len(lines) <= max_headers:
-            cache = _STRICT_NAMES if strict else _LENIENT_NAMES
-            for line in lines:
-                raw, colon, value = line.partition(b":")
-                info = cache.get(raw)
-                if info is None or not colon:
-                    if not colon:
-                        break
-                    info = _raw_name_info(raw, strict)
-                    if info is None:
-                        break
-                ids.append(info[0])
-                names.append(info[1])
-                keys.append(info[2])
-                vals.append(value.strip(b" \t"))
-            else:
-                slow = False
+        cache = _STRICT_NAMES if strict else _LENIENT_NAMES
+        for line in lines:
+            raw, colon, value = line.partition(b":")
+            info = cache.get(raw)
+            if info is None or not colon:
+                if not colon:
+                    break
+                info = _raw_name_info(raw, strict)
+                if info is None:
+                    break
+            ids.append(info[0])
+            names.append(info[1])
+            keys.append(info[2])
+            vals.append(value.strip(b" \t"))
+        else:
+            slow = False
     hstop = min(nl + 1 + len(block), n)
     if slow:
         ids, names, keys, vals, _ = _split_headers(data, nl + 1, hstop, strict, max_headers)
@@ -1161,10 +1199,10 @@ def parse_message(
     if cl_id in ids:
         for i, hid in enumerate(ids):
             if hid == cl_id:
-                value = _content_length(vals[i], ix, i)
-                if length >= 0 and (strict or value != length):
+                declared = _content_length(vals[i], ix, i)
+                if length >= 0 and (strict or declared != length):
                     raise _err("bad-content-length", ix.offset(i), "more than one Content-Length")
-                length = value
+                length = declared
     if length < 0:
         body_end = n
     else:

@@ -20,7 +20,9 @@ else:
 
         BACKEND = "c"
     except ImportError as exc:  # built without a compiler, or a broken build
-        warnings.warn(f"sipfast: C twins unavailable ({exc}); using the pure-Python twins", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"sipfast: C twins unavailable ({exc}); using the pure-Python twins", RuntimeWarning, stacklevel=2
+        )
         from . import _digest_py as digest
         from . import _parser_py as parser
 

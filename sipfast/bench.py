@@ -10,7 +10,7 @@ import importlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Callable, Optional
+from typing import Callable, Optional, cast
 
 from . import _speedups
 
@@ -83,7 +83,7 @@ def _workloads() -> dict[str, Callable[[int], None]]:
             f"From: <sip:u{i}@example.com>;tag={i}\r\nTo: <sip:u{i}@example.com>\r\nCall-ID: {i}@h\r\n"
             f"CSeq: 1 REGISTER\r\nContact: <sip:u{i}@192.0.2.9>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n"
         ).encode()
-        registrar.receive(Packet.parse(data))
+        registrar.receive(cast(Request, Packet.parse(data)))
 
     # qop=None (RFC 2069 form): no nc to replay, so every call does the whole check
     auth = Authenticator("example.com", {"bob": "zanzibar"}, algorithms=("MD5",), qop=None)
@@ -98,7 +98,7 @@ def _workloads() -> dict[str, Callable[[int], None]]:
     wire = bytes(signed)
 
     def verify(i: int) -> None:
-        auth.verify(Packet.parse(wire))
+        auth.verify(cast(Request, Packet.parse(wire)))
 
     return {"parse + 4 fields": parse, "digest MD5 auth": digest, "REGISTER (memory)": register,
             "verify (MD5)": verify}

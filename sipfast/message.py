@@ -49,9 +49,9 @@ REASONS: dict[int, str] = {
     607: "Unwanted", 608: "Rejected",
 }
 
-MAGIC_COOKIE = "z9hG4bK"
+MAGIC_COOKIE = "z9hG4bK"  # RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with it
 # requests that create dialogs: their 101-299 responses carry the Record-Route set (RFC 3261 §12.1.1)
-_DIALOG_METHODS = frozenset({"INVITE", "SUBSCRIBE", "REFER", "NOTIFY"})  # RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with it
+_DIALOG_METHODS = frozenset({"INVITE", "SUBSCRIBE", "REFER", "NOTIFY"})
 
 HeaderValue = Union[str, int, Iterable[str]]
 HeadersArg = Union[Mapping[str, HeaderValue], Iterable[tuple[str, str]], None]
@@ -219,7 +219,7 @@ class Packet:
 
     @property
     def body(self) -> bytes:
-        return self._ix.body if self._hdrs is None else self._body  # type: ignore[no-any-return]
+        return self._ix.body if self._hdrs is None else self._body
 
     def set_body(self, body: BodyArg, content_type: Optional[str] = None) -> None:
         """Set the body (str is UTF-8 encoded; an SDP sets Content-Type application/sdp).
@@ -257,18 +257,18 @@ class Packet:
 
     @property
     def call_id(self) -> Optional[str]:
-        return self._ix.call_id if self._hdrs is None else self.get_header("Call-ID")  # type: ignore[no-any-return]
+        return self._ix.call_id if self._hdrs is None else self.get_header("Call-ID")
 
     @property
     def cseq(self) -> Optional[str]:
         """The raw CSeq value, e.g. ``"314159 INVITE"``."""
-        return self._ix.cseq if self._hdrs is None else self.get_header("CSeq")  # type: ignore[no-any-return]
+        return self._ix.cseq if self._hdrs is None else self.get_header("CSeq")
 
     def _parsed_cseq(self) -> CSeq:
         value = self.cseq
         if value is None:
             raise SIPParseError("missing-header", -1, "no CSeq header")
-        return _speedups.parser.parse_cseq(value)  # type: ignore[no-any-return]
+        return _speedups.parser.parse_cseq(value)
 
     @property
     def cseq_number(self) -> int:
@@ -294,7 +294,7 @@ class Packet:
         value = self.get_header(name)
         if value is None:
             return None
-        return _speedups.parser.parse_name_addr(value).params.get("tag")  # type: ignore[no-any-return]
+        return _speedups.parser.parse_name_addr(value).params.get("tag")
 
     @property
     def branch(self) -> Optional[str]:
@@ -304,7 +304,7 @@ class Packet:
         top = self.get_header("Via")
         if top is None:
             return None
-        return _speedups.parser.parse_via(top).params.get("branch")  # type: ignore[no-any-return]
+        return _speedups.parser.parse_via(top).params.get("branch")
 
     @property
     def tid(self) -> str:
@@ -434,12 +434,12 @@ class Request(Packet):
 
     @property
     def method(self) -> str:
-        return self._ix.method if self._hdrs is None else self._method  # type: ignore[no-any-return]
+        return self._ix.method if self._hdrs is None else self._method
 
     @property
     def uri(self) -> str:
         """The Request-URI as written."""
-        return self._ix.uri if self._hdrs is None else self._uri  # type: ignore[no-any-return]
+        return self._ix.uri if self._hdrs is None else self._uri
 
     def set_uri(self, uri: str) -> None:
         if not uri or any(c in uri for c in " \t\r\n"):
@@ -494,7 +494,8 @@ class Request(Packet):
     ) -> Response:
         """A response to this request (RFC 3261 §8.2.6): Via (all), From, To, Call-ID and CSeq
         copied; a To-tag added unless the request had one or code is 100; Record-Route copied on
-        101-299 to a dialog-creating request; Timestamp echoed on 100. ``headers`` are added (or, with the same name, replace)."""
+        101-299 to a dialog-creating request; Timestamp echoed on 100. ``headers`` are added (or,
+        with the same name, replace)."""
         out: list[tuple[str, str]] = [("Via", v) for v in self._raw_values("Via")]
         if 100 < code < 300 and self.method in _DIALOG_METHODS:
             out.extend(("Record-Route", v) for v in self._raw_values("Record-Route"))
@@ -544,7 +545,9 @@ class Request(Packet):
         answered."""
         global _authorize
         if _authorize is None:  # auth.py builds on this module: bind it on first use
-            from .auth import authorize as _authorize
+            from .auth import authorize
+
+            _authorize = authorize
         return _authorize(self, response, auth)
 
 
@@ -585,11 +588,11 @@ class Response(Packet):
 
     @property
     def code(self) -> int:
-        return self._ix.status_code if self._hdrs is None else self._code  # type: ignore[no-any-return]
+        return self._ix.status_code if self._hdrs is None else self._code
 
     @property
     def reason(self) -> str:
-        return self._ix.reason if self._hdrs is None else self._reason  # type: ignore[no-any-return]
+        return self._ix.reason if self._hdrs is None else self._reason
 
     @property
     def method(self) -> str:
