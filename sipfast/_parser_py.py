@@ -988,7 +988,7 @@ def _parse_start_line(ix: MessageIndex, line: bytes, off: int, strict: bool) -> 
         if not 100 <= status <= 699:
             raise _err("bad-status-code", off, f"status code {status} out of range")
         if strict:
-            if len(rest) > 3 and rest[3] != 32:
+            if len(rest) == 3 or rest[3] != 32:  # the SP is required even before an empty reason
                 raise _err("bad-start-line", off, "expected SP after the status code")
             reason = rest[4:]
             if _REASON_BAD.search(reason):
