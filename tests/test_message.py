@@ -291,7 +291,8 @@ def test_sdp_body(backend: str) -> None:
 
 
 def test_request_with_sdp_body(backend: str) -> None:
-    sdp = sipfast.SDP.from_parts({"addr": "192.0.2.10"}, {"port": 49170, "proto": "RTP/AVP", "media": "audio", "fmt": [0, 8]})
+    media = {"port": 49170, "proto": "RTP/AVP", "media": "audio", "fmt": [0, 8]}
+    sdp = sipfast.SDP.from_parts({"addr": "192.0.2.10"}, media)
     req = Request("INVITE", "sip:bob@example.com", {"To": "<sip:bob@example.com>", "CSeq": "1 INVITE"}, body=sdp)
     assert req.get_header("Content-Type") == "application/sdp"
     wire = bytes(req)
