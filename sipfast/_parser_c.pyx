@@ -524,6 +524,7 @@ def parse_auth(s, bint strict=False):
 # --------------------------------------------------------------------------------------------
 # the message tokenizer
 
+@cython.final
 @cython.no_gc
 @cython.freelist(8)
 cdef class MessageIndex:
@@ -748,21 +749,8 @@ cdef class MessageIndex:
             PyMem_Free(tmp)
 
 
-cdef inline bint _looks_like_response(const unsigned char *p, Py_ssize_t n) noexcept:
-    # what the tokenizer decides from the start line: after empty lines, "SIP/" in any case
-    cdef Py_ssize_t i = 0
-    while i < n and (p[i] == 13 or p[i] == 10):
-        i += 1
-    return (n - i >= 4 and (p[i] | 0x20) == 115 and (p[i + 1] | 0x20) == 105
-            and (p[i + 2] | 0x20) == 112 and p[i + 3] == 47)
-
-
-def parse_message(data, bint strict=False, max_size=DEFAULT_MAX_SIZE, max_headers=DEFAULT_MAX_HEADERS,
-                  tuple classes=None):
-    """Parse one SIP message from a datagram (or a Framer): start line, headers, body.
-
-    ``classes``: (request class, response class), subclasses of MessageIndex to make the result of.
-    """
+def parse_message(data, bint strict=False, max_size=DEFAULT_MAX_SIZE, max_headers=DEFAULT_MAX_HEADERS):
+    """Parse one SIP message from a datagram (or a Framer): start line, headers, body."""
     cdef MessageIndex ix
     cdef sf_err e
     cdef Py_ssize_t n
@@ -773,11 +761,7 @@ def parse_message(data, bint strict=False, max_size=DEFAULT_MAX_SIZE, max_header
         e.code = SF_E_TOO_LARGE
         e.detail = b"message exceeds the size limit"
         _raise(&e, max_size)
-    if classes is None:
-        ix = MessageIndex.__new__(MessageIndex)
-    else:
-        cls = classes[1] if _looks_like_response(<const unsigned char *>PyBytes_AS_STRING(data), n) else classes[0]
-        ix = MessageIndex.__new__(cls)
+    ix = MessageIndex.__new__(MessageIndex)
     ix._input = data
     ix.m.p = <const unsigned char *>PyBytes_AS_STRING(data)
     ix.m.n = n
