@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from . import _speedups
@@ -86,77 +87,147 @@ def _check_value(name: str, value: str) -> str:
     return value
 
 
+class _Own:
+    """A message's own state once it is built or changed: the reading interface of the core's
+    index (so Packet reads one object either way) over a header list it may change."""
+
+    __slots__ = ("body", "hdrs", "method", "reason", "status_code", "uri")
+
+    data = None  # no received bytes to give back: Packet serializes
+
+    def __init__(
+        self,
+        hdrs: list[tuple[str, str]],
+        body: bytes = b"",
+        method: Optional[str] = None,
+        uri: Optional[str] = None,
+        status_code: int = 0,
+        reason: Optional[str] = None,
+    ) -> None:
+        self.hdrs = hdrs
+        self.body = body
+        self.method = method
+        self.uri = uri
+        self.status_code = status_code
+        self.reason = reason
+
+    def copy(self) -> _Own:
+        return _Own(list(self.hdrs), self.body, self.method, self.uri, self.status_code, self.reason)
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.hdrs)
+
+    def get(self, name: str) -> Optional[str]:
+        key = _key(name)
+        for n, v in self.hdrs:
+            if _key(n) == key:
+                return v
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        key = _key(name)
+        return [v for n, v in self.hdrs if _key(n) == key]
+
+    @property
+    def call_id(self) -> Optional[str]:
+        return self.get("Call-ID")
+
+    @property
+    def cseq(self) -> Optional[str]:
+        return self.get("CSeq")
+
+    @property
+    def branch(self) -> Optional[str]:
+        value = self.get("Via")
+        if value is None:
+            return None
+        core = _speedups.parser
+        elems = core.split_list(value)
+        return core.parse_via(elems[0]).params.get("branch") if elems else None
+
+    def _tag(self, name: str) -> Optional[str]:
+        value = self.get(name)
+        if value is None:
+            return None
+        return _speedups.parser.parse_name_addr(value).params.get("tag")
+
+    @property
+    def from_tag(self) -> Optional[str]:
+        return self._tag("From")
+
+    @property
+    def to_tag(self) -> Optional[str]:
+        return self._tag("To")
+
+
+def _canonical_headers(headers: HeadersArg) -> list[tuple[str, str]]:
+    canonical = _speedups.parser.canonical_name
+    hdrs: list[tuple[str, str]] = []
+    if headers is not None:
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        for name, value in items:
+            cname = canonical(name)
+            hdrs.extend((cname, _check_value(cname, v)) for v in _values(value))
+    return hdrs
+
+
+_new = object.__new__
+
+
+def parse(
+    data: Union[bytes, bytearray, memoryview, str],
+    strict: bool = False,
+    max_size: int = 65536,
+    max_headers: int = 256,
+) -> Packet:
+    """Parse one message (a datagram or a Framer's output) into a Request or a Response.
+
+    Raises SIPParseError with a stable ``.reason`` on bad input; ``max_size`` (octets) and
+    ``max_headers`` bound what one message may cost.
+    """
+    ix = _speedups.parser.parse_message(data, strict, max_size, max_headers)
+    msg: Packet = _new(Request if ix.is_request else Response)
+    msg._ix = ix
+    return msg
+
+
 class Packet:
     """Base of Request and Response: headers, body, serialization."""
 
-    __slots__ = ("_body", "_hdrs", "_ix")
+    __slots__ = ("_ix",)
 
     is_request: bool = False
     is_response: bool = False
 
-    _ix: Any  # the core's MessageIndex while unmodified, else None
-    _hdrs: Optional[list[tuple[str, str]]]  # own headers once modified or built
-    _body: bytes
+    # The core's MessageIndex while the message is as received, an _Own once built or changed.
+    # Both answer items / get / get_all / body / the start line and the transaction fields, so the
+    # readers below need not know which; the hot fields are C-level getters (no Python frame).
+    _ix: Any
 
-    # --- construction -------------------------------------------------------------------------
-
-    @staticmethod
-    def parse(data: Union[bytes, bytearray, memoryview, str], strict: bool = False, **limits: int) -> Packet:
-        """Parse one message (a datagram or a Framer's output) into a Request or a Response.
-
-        Raises SIPParseError with a stable ``.reason`` on bad input. ``limits``: ``max_size``,
-        ``max_headers``.
-        """
-        ix = _speedups.parser.parse_message(data, strict, **limits) if limits else (
-            _speedups.parser.parse_message(data, strict)
-        )
-        msg: Packet = object.__new__(Request if ix.is_request else Response)
-        msg._ix = ix
-        msg._hdrs = None
-        return msg
-
-    def _init_headers(self, headers: HeadersArg) -> None:
-        canonical = _speedups.parser.canonical_name
-        hdrs: list[tuple[str, str]] = []
-        if headers is not None:
-            items = headers.items() if isinstance(headers, Mapping) else headers
-            for name, value in items:
-                cname = canonical(name)
-                hdrs.extend((cname, _check_value(cname, v)) for v in _values(value))
-        self._ix = None
-        self._hdrs = hdrs
-        self._body = b""
+    parse = staticmethod(parse)
 
     def _own(self) -> list[tuple[str, str]]:
         """The header list, taken over from the index on the first change."""
-        hdrs = self._hdrs
-        if hdrs is None:
-            ix = self._ix
-            self._take_start_line(ix)
-            self._body = ix.body
-            hdrs = self._hdrs = ix.items()
-            self._ix = None
-        return hdrs
-
-    def _take_start_line(self, ix: Any) -> None:
-        raise NotImplementedError
+        ix = self._ix
+        if type(ix) is _Own:
+            return ix.hdrs
+        own = _Own(ix.items(), ix.body, ix.method, ix.uri, ix.status_code, ix.reason)
+        self._ix = own
+        return own.hdrs
 
     # --- headers ------------------------------------------------------------------------------
 
     @property
     def headers(self) -> list[tuple[str, str]]:
         """Every header as (canonical name, value), in order (a copy)."""
-        return self._ix.items() if self._hdrs is None else list(self._hdrs)
+        return self._ix.items()  # type: ignore[no-any-return]
 
     def _raw_values(self, name: str) -> list[str]:
-        if self._hdrs is None:
-            return self._ix.get_all(name)  # type: ignore[no-any-return]
-        key = _key(name)
-        return [v for n, v in self._hdrs if _key(n) == key]
+        return self._ix.get_all(name)  # type: ignore[no-any-return]
 
     def get_headers(self, name: str) -> list[str]:
         """Every value of a header (any name form); comma lists split for list headers."""
-        values = self._raw_values(name)
+        values: list[str] = self._ix.get_all(name)
         core = _speedups.parser
         if values and core.is_list_header(name):
             split = core.split_list
@@ -165,17 +236,10 @@ class Packet:
 
     def get_header(self, name: str) -> Optional[str]:
         """The first value of a header (any name form), or None."""
-        core = _speedups.parser
-        if core.is_list_header(name):
+        if _speedups.parser.is_list_header(name):
             values = self.get_headers(name)
             return values[0] if values else None
-        if self._hdrs is None:
-            return self._ix.get(name)  # type: ignore[no-any-return]
-        key = _key(name)
-        for n, v in self._hdrs:
-            if _key(n) == key:
-                return v
-        return None
+        return self._ix.get(name)  # type: ignore[no-any-return]
 
     def add_header(self, name: str, value: HeaderValue) -> None:
         """Append a header (a list of values adds one header line each)."""
@@ -217,16 +281,13 @@ class Packet:
 
     # --- body ---------------------------------------------------------------------------------
 
-    @property
-    def body(self) -> bytes:
-        return self._ix.body if self._hdrs is None else self._body
+    body = property(attrgetter("_ix.body"), doc="The body (bytes).")
 
     def set_body(self, body: BodyArg, content_type: Optional[str] = None) -> None:
         """Set the body (str is UTF-8 encoded; an SDP sets Content-Type application/sdp).
 
         Content-Length follows the body; Content-Type is set when given (or implied by an SDP),
         and removed with an empty body."""
-        self._own()
         if body is None:
             data = b""
         elif isinstance(body, (bytes, bytearray)):
@@ -237,7 +298,8 @@ class Packet:
             data = bytes(body)
             if content_type is None:
                 content_type = getattr(body, "content_type", None)
-        self._body = data
+        self._own()
+        self._ix.body = data
         if content_type is not None:
             self.set_header("Content-Type", content_type)
         elif not data:
@@ -255,17 +317,14 @@ class Packet:
 
     # --- the fields a transaction layer reads -------------------------------------------------
 
-    @property
-    def call_id(self) -> Optional[str]:
-        return self._ix.call_id if self._hdrs is None else self.get_header("Call-ID")
-
-    @property
-    def cseq(self) -> Optional[str]:
-        """The raw CSeq value, e.g. ``"314159 INVITE"``."""
-        return self._ix.cseq if self._hdrs is None else self.get_header("CSeq")
+    call_id = property(attrgetter("_ix.call_id"), doc="The Call-ID, or None.")
+    cseq = property(attrgetter("_ix.cseq"), doc='The raw CSeq value (``"314159 INVITE"``), or None.')
+    from_tag = property(attrgetter("_ix.from_tag"), doc="The tag param of From, or None.")
+    to_tag = property(attrgetter("_ix.to_tag"), doc="The tag param of To, or None.")
+    branch = property(attrgetter("_ix.branch"), doc="The branch param of the topmost Via, or None.")
 
     def _parsed_cseq(self) -> CSeq:
-        value = self.cseq
+        value = self._ix.cseq
         if value is None:
             raise SIPParseError("missing-header", -1, "no CSeq header")
         return _speedups.parser.parse_cseq(value)
@@ -277,34 +336,6 @@ class Packet:
     @property
     def cseq_method(self) -> str:
         return self._parsed_cseq().method
-
-    @property
-    def from_tag(self) -> Optional[str]:
-        if self._hdrs is None:
-            return self._ix.from_tag  # type: ignore[no-any-return]
-        return self._tag("From")
-
-    @property
-    def to_tag(self) -> Optional[str]:
-        if self._hdrs is None:
-            return self._ix.to_tag  # type: ignore[no-any-return]
-        return self._tag("To")
-
-    def _tag(self, name: str) -> Optional[str]:
-        value = self.get_header(name)
-        if value is None:
-            return None
-        return _speedups.parser.parse_name_addr(value).params.get("tag")
-
-    @property
-    def branch(self) -> Optional[str]:
-        """The branch param of the topmost Via, or None."""
-        if self._hdrs is None:
-            return self._ix.branch  # type: ignore[no-any-return]
-        top = self.get_header("Via")
-        if top is None:
-            return None
-        return _speedups.parser.parse_via(top).params.get("branch")
 
     @property
     def tid(self) -> str:
@@ -343,12 +374,13 @@ class Packet:
         raise NotImplementedError
 
     def __bytes__(self) -> bytes:
-        if self._hdrs is None:
-            return self._ix.data  # type: ignore[no-any-return]
-        body = self._body
+        ix = self._ix
+        if type(ix) is not _Own:
+            return ix.data  # type: ignore[no-any-return]
+        body = ix.body
         lines = [self._start_line()]
         has_length = False
-        for name, value in self._hdrs:
+        for name, value in ix.hdrs:
             if name == "Content-Length":
                 if has_length:
                     continue
@@ -370,7 +402,7 @@ class Packet:
         if not isinstance(other, Packet):
             return NotImplemented
         return (
-            type(self) is type(other)
+            self.is_request == other.is_request
             and self._start_line() == other._start_line()
             and self._framed_headers() == other._framed_headers()
             and self.body == other.body
@@ -387,25 +419,16 @@ class Packet:
 
     def copy(self) -> Packet:
         """An independent copy (changing it leaves this one alone)."""
-        new = object.__new__(type(self))
-        if self._hdrs is None:
-            new._ix = self._ix
-            new._hdrs = None
-        else:
-            new._ix = None
-            new._hdrs = list(self._hdrs)
-            new._body = self._body
-            new._copy_start_line(self)
+        new: Packet = _new(type(self))
+        ix = self._ix
+        new._ix = ix.copy() if type(ix) is _Own else ix  # a core index is read-only: shared
         return new
-
-    def _copy_start_line(self, other: Any) -> None:
-        raise NotImplementedError
 
 
 class Request(Packet):
     """A SIP request: ``Request("REGISTER", "sip:example.com", headers={...}, body=...)``."""
 
-    __slots__ = ("_method", "_uri")
+    __slots__ = ()
 
     is_request = True
     is_response = False
@@ -415,37 +438,21 @@ class Request(Packet):
             raise ValueError(f"bad method {method!r}")
         if not uri or any(c in uri for c in " \t\r\n"):
             raise ValueError(f"bad Request-URI {uri!r}")
-        self._init_headers(headers)
-        self._method = method
-        self._uri = uri
+        self._ix = _Own(_canonical_headers(headers), method=method, uri=uri)
         if body is not None:
             self.set_body(body)
-
-    def _take_start_line(self, ix: Any) -> None:
-        self._method = ix.method
-        self._uri = ix.uri
-
-    def _copy_start_line(self, other: Any) -> None:
-        self._method = other._method
-        self._uri = other._uri
 
     def _start_line(self) -> str:
         return f"{self.method} {self.uri} SIP/2.0"
 
-    @property
-    def method(self) -> str:
-        return self._ix.method if self._hdrs is None else self._method
-
-    @property
-    def uri(self) -> str:
-        """The Request-URI as written."""
-        return self._ix.uri if self._hdrs is None else self._uri
+    method = property(attrgetter("_ix.method"), doc="The method.")
+    uri = property(attrgetter("_ix.uri"), doc="The Request-URI as written.")
 
     def set_uri(self, uri: str) -> None:
         if not uri or any(c in uri for c in " \t\r\n"):
             raise ValueError(f"bad Request-URI {uri!r}")
         self._own()
-        self._uri = uri
+        self._ix.uri = uri
 
     def set_cseq(self, number: int) -> None:
         """Set the CSeq number, keeping the method."""
@@ -534,7 +541,7 @@ class Request(Packet):
     def _to_tag_or_none(self) -> Optional[str]:
         # a To that does not parse is echoed as it is, without a tag of ours
         try:
-            return self.to_tag
+            return self.to_tag  # type: ignore[no-any-return]
         except SIPParseError:
             return ""
 
@@ -554,7 +561,7 @@ class Request(Packet):
 class Response(Packet):
     """A SIP response: ``Response(200, "OK", headers={...})``; reason defaults from REASONS."""
 
-    __slots__ = ("_code", "_reason")
+    __slots__ = ()
 
     is_request = False
     is_response = True
@@ -569,35 +576,17 @@ class Response(Packet):
             reason = REASONS.get(code, "")
         if "\r" in reason or "\n" in reason:
             raise ValueError("line break in the reason phrase")
-        self._init_headers(headers)
-        self._code = code
-        self._reason = reason
+        self._ix = _Own(_canonical_headers(headers), status_code=code, reason=reason)
         if body is not None:
             self.set_body(body)
-
-    def _take_start_line(self, ix: Any) -> None:
-        self._code = ix.status_code
-        self._reason = ix.reason
-
-    def _copy_start_line(self, other: Any) -> None:
-        self._code = other._code
-        self._reason = other._reason
 
     def _start_line(self) -> str:
         return f"SIP/2.0 {self.code} {self.reason}"
 
-    @property
-    def code(self) -> int:
-        return self._ix.status_code if self._hdrs is None else self._code
-
-    @property
-    def reason(self) -> str:
-        return self._ix.reason if self._hdrs is None else self._reason
+    code = property(attrgetter("_ix.status_code"), doc="The status code.")
+    reason = property(attrgetter("_ix.reason"), doc="The reason phrase.")
 
     @property
     def method(self) -> str:
         """The method of the request this answers (from CSeq), as Net::SIP's Response->method."""
         return self.cseq_method
-
-
-parse: Callable[..., Packet] = Packet.parse
