@@ -101,8 +101,8 @@ cdef extern from "_sipscan.h":
     int sf_auth_next(const unsigned char *s, Py_ssize_t n, int strict, sf_auth *it, sf_param *p,
                      int *quoted, sf_err *e)
     int sf_value(const sf_msg *m, Py_ssize_t i, const unsigned char **p, Py_ssize_t *n, unsigned char **tmp)
-    int sf_header_param(const unsigned char *s, Py_ssize_t n, int via, const char *lower,
-                        Py_ssize_t *va, Py_ssize_t *vb, Py_ssize_t *origin, sf_err *e)
+    int sf_header_param(const unsigned char *s, Py_ssize_t n, Py_ssize_t room, int via, const char *lower,
+                        Py_ssize_t len, Py_ssize_t *va, Py_ssize_t *vb, Py_ssize_t *origin, sf_err *e)
     int sf_parse_message(sf_msg *m, int strict, Py_ssize_t max_headers, sf_err *e)
     Py_ssize_t sf_frame_headers(const unsigned char *b, Py_ssize_t n, Py_ssize_t *scan)
     long long sf_frame_length(const unsigned char *b, Py_ssize_t n, Py_ssize_t hend, sf_err *e)
@@ -524,6 +524,20 @@ def parse_auth(s, bint strict=False):
 # --------------------------------------------------------------------------------------------
 # the message tokenizer
 
+cdef object _header_param(const unsigned char *p, Py_ssize_t n, Py_ssize_t room, bint via, const char *param,
+                          Py_ssize_t plen):
+    # the value of param in a header value (octets of the message, room of them readable, or
+    # unfolded), or None
+    cdef Py_ssize_t va, vb, origin
+    cdef Text t
+    cdef sf_err e
+    cdef int r = sf_header_param(p, n, room, via, param, plen, &va, &vb, &origin, &e)
+    if r < 0:
+        _raw_text(&t, p + origin, n - origin)
+        _fail(&t, &e)
+    return None if r == 0 else _text_of(p + va, vb - va, b"surrogateescape")
+
+
 @cython.final
 @cython.no_gc
 @cython.freelist(8)
@@ -711,40 +725,38 @@ cdef class MessageIndex:
     def branch(self):
         """The branch param of the topmost Via, or None."""
         if self._cached[C_BRANCH] == NULL:
-            self._keep(C_BRANCH, self._scan_value(_VIA, b"branch"))
+            self._keep(C_BRANCH, self._scan_value(_VIA, b"branch", 6))
         return <object>self._cached[C_BRANCH]
 
     @property
     def from_tag(self):
         if self._cached[C_FROM_TAG] == NULL:
-            self._keep(C_FROM_TAG, self._scan_value(_FROM, b"tag"))
+            self._keep(C_FROM_TAG, self._scan_value(_FROM, b"tag", 3))
         return <object>self._cached[C_FROM_TAG]
 
     @property
     def to_tag(self):
         if self._cached[C_TO_TAG] == NULL:
-            self._keep(C_TO_TAG, self._scan_value(_TO, b"tag"))
+            self._keep(C_TO_TAG, self._scan_value(_TO, b"tag", 3))
         return <object>self._cached[C_TO_TAG]
 
-    cdef object _scan_value(self, int hid, const char *param):
+    cdef object _scan_value(self, int hid, const char *param, Py_ssize_t plen):
         # parse_via(split_list(value)[0]) or parse_name_addr(value), done in C with the same checks
         # and errors; only the wanted param becomes a str
-        cdef Py_ssize_t i = self._first(hid), n, va, vb, origin
+        cdef Py_ssize_t i = self._first(hid)
         cdef const unsigned char *p
         cdef unsigned char *tmp
-        cdef Text t
-        cdef sf_err e
-        cdef int r
+        cdef Py_ssize_t n
+        cdef sf_header *h
         if i < 0:
             return None
+        h = &self.m.h[i]
+        if not h.folded:
+            return _header_param(self.m.p + h.va, h.vb - h.va, self.m.n - h.va, hid == _VIA, param, plen)
         if sf_value(&self.m, i, &p, &n, &tmp) < 0:
             raise MemoryError()
         try:
-            r = sf_header_param(p, n, hid == _VIA, param, &va, &vb, &origin, &e)
-            if r < 0:
-                _raw_text(&t, p + origin, n - origin)
-                _fail(&t, &e)
-            return None if r == 0 else _text_of(p + va, vb - va, b"surrogateescape")
+            return _header_param(p, n, n, hid == _VIA, param, plen)
         finally:
             PyMem_Free(tmp)
 

@@ -44,7 +44,9 @@ enum {
     SF_URIC = 1u << 12, SF_SCHEME = 1u << 13, SF_TEL = 1u << 14, SF_BADHOST = 1u << 15,
     SF_BADABS = 1u << 16, SF_NAMEBAD = 1u << 17, SF_REASONBAD = 1u << 18, SF_TOKEN68 = 1u << 19,
     /* stop sets of the scanning loops */
-    SF_LISTSTOP = 1u << 20, SF_HPSTOP = 1u << 21, SF_COLON = 1u << 22, SF_EQSEMI = 1u << 23
+    SF_LISTSTOP = 1u << 20, SF_HPSTOP = 1u << 21, SF_COLON = 1u << 22, SF_EQSEMI = 1u << 23,
+    /* the octets that end a plain run (see sf_delims64) */
+    SF_DELIM = 1u << 24
 };
 
 static uint32_t sf_cls[256];
@@ -99,9 +101,12 @@ static void sf_init_classes(void)
     sf_class_add(SF_HPSTOP, ";?");
     sf_class_add(SF_COLON, ":");
     sf_class_add(SF_EQSEMI, "=;");
+    sf_class_add(SF_DELIM, "\",:;<=>?@[\\]");
     for (c = 0; c <= 0x20; c++)
-        sf_cls[c] |= SF_NAMEBAD;
-    sf_cls[0x7f] |= SF_NAMEBAD | SF_REASONBAD;
+        sf_cls[c] |= SF_NAMEBAD | SF_DELIM;
+    for (c = 0x80; c <= 0xff; c++)
+        sf_cls[c] |= SF_DELIM;
+    sf_cls[0x7f] |= SF_NAMEBAD | SF_REASONBAD | SF_DELIM;
     for (c = 0; c < 0x20; c++)
         if (c != '\t')
             sf_cls[c] |= SF_REASONBAD;
@@ -130,6 +135,27 @@ static inline int sf_any(const unsigned char *s, Py_ssize_t a, Py_ssize_t b, uin
 #define SF_WORDS 1
 #else
 #define SF_WORDS 0
+#endif
+#define SF_FOLD 0x2020202020202020ULL /* ORed into ASCII letters: lowercase */
+
+/* Code that runs for nearly every message is kept small and apart from what runs for few. */
+#if defined(__GNUC__)
+#define SF_NOINLINE __attribute__((noinline))
+#define SF_COLD __attribute__((noinline, cold))
+#define SF_CTZ64(x) __builtin_ctzll(x)
+#define SF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define SF_UNLIKELY(x) (x)
+#define SF_NOINLINE
+#define SF_COLD
+static inline int sf_ctz64(uint64_t x) /* x != 0 */
+{
+    int k = 0;
+    for (; !(x & 1); x >>= 1)
+        k++;
+    return k;
+}
+#define SF_CTZ64(x) sf_ctz64(x)
 #endif
 
 /* The first of one or two octets in s[a:b], or -1. SIP spans are short, so an inline loop beats a
@@ -233,13 +259,24 @@ static inline int sf_lower_eq(const unsigned char *s, Py_ssize_t n, const char *
 static inline int sf_is_ascii(const unsigned char *s, Py_ssize_t n)
 {
     uint64_t w, acc = 0;
+    uint32_t h;
     Py_ssize_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        memcpy(&w, s + k, 8);
+    if (n >= 8) {
+        /* words, the last one overlapping its predecessor */
+        for (; k + 8 < n; k += 8) {
+            memcpy(&w, s + k, 8);
+            acc |= w;
+        }
+        memcpy(&w, s + n - 8, 8);
         acc |= w;
-    }
-    for (; k < n; k++)
-        acc |= s[k];
+    } else if (n >= 4) {
+        memcpy(&h, s, 4);
+        acc = h;
+        memcpy(&h, s + n - 4, 4);
+        acc |= h;
+    } else
+        for (; k < n; k++)
+            acc |= s[k];
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
@@ -968,14 +1005,260 @@ static inline int sf_cseq_scan(const unsigned char *s, Py_ssize_t n, int strict,
 }
 
 /* ---------------------------------------------------------------------------------------------
- * one param of the topmost Via or of a From / To, for MessageIndex.branch and the tags */
+ * one param of the topmost Via or of a From / To, for MessageIndex.branch and the tags
+ *
+ * The usual shapes of these values (plain forms) are decided by one short walk from delimiter to
+ * delimiter. Any other shape, and every fault, is left to the general scanners, which find the
+ * same answer for a plain form, and the fault and its offset for the rest. The walk is kept small:
+ * it runs for nearly every message, next to the interpreter's own hot code.
+ *
+ * A plain run is a stretch of printable ASCII holding none of the octets a lenient scanner splits
+ * at or rejects: SP, HT, CTL, DEL, non-ASCII and " , : ; < = > ? @ [ \ ] end it. */
 
-/* The value span of param `lower` with the checks and the errors of parse_via(split_list(value)[0])
- * (via) or of parse_name_addr(value), lenient: the whole list is split first, then the first
- * via-parm or the name-addr is scanned, every param included. 1: found with a value; 0: absent,
- * a flag, or no via-parm; -1: error, its offset counted from *origin (the via-parm or the value). */
-static inline int sf_header_param(const unsigned char *s, Py_ssize_t n, int via, const char *lower,
-                                  Py_ssize_t *va, Py_ssize_t *vb, Py_ssize_t *origin, sf_err *e)
+/* the delimiters among the 64 octets at p, one bit each */
+static SF_NOINLINE uint64_t sf_delims64(const unsigned char *p)
+{
+    uint64_t m = 0;
+    int k;
+#if defined(__SSE2__)
+    /* x + (0x80 - first) < 0x80 + count, signed: first <= x < first + count; x + 1 < 0x22, signed,
+     * holds for CTL, SP, DEL and every octet above 0x7f */
+    const __m128i one = _mm_set1_epi8(1), low = _mm_set1_epi8(0x22);
+    const __m128i quote = _mm_set1_epi8('"'), comma = _mm_set1_epi8(',');
+    const __m128i r1 = _mm_set1_epi8((char)(0x80 - ':')), n1 = _mm_set1_epi8((char)(0x80 + 7)); /* :;<=>?@ */
+    const __m128i r2 = _mm_set1_epi8((char)(0x80 - '[')), n2 = _mm_set1_epi8((char)(0x80 + 3)); /* [\] */
+    __m128i x, d;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 1
+#endif
+    for (k = 0; k < 64; k += 16) {
+        x = _mm_loadu_si128((const __m128i *)(p + k));
+        d = _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(x, one), low),
+                         _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, comma)));
+        d = _mm_or_si128(d, _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(x, r1), n1),
+                                         _mm_cmplt_epi8(_mm_add_epi8(x, r2), n2)));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << k;
+    }
+#else
+    for (k = 0; k < 64; k++)
+        m |= (uint64_t)((sf_cls[p[k]] & SF_DELIM) != 0) << k;
+#endif
+    return m;
+}
+
+/* the delimiters of s[base:base+64] before n, one bit each; `room` octets from s are readable */
+static SF_NOINLINE uint64_t sf_delims_at(const unsigned char *s, Py_ssize_t base, Py_ssize_t n, Py_ssize_t room)
+{
+    unsigned char buf[64];
+    uint64_t m;
+    if (base + 64 <= room)
+        m = sf_delims64(s + base);
+    else {
+        memset(buf, 0, sizeof(buf));
+        memcpy(buf, s + base, (size_t)(room - base));
+        m = sf_delims64(buf);
+    }
+    return n - base < 64 ? m & (((uint64_t)1 << (n - base)) - 1) : m;
+}
+
+/* Hands out the delimiters of s[0:n] one after the other, from a start on, finding them 64 octets
+ * at a time. Only the finding is a call: the walks below keep the cursor in registers. */
+typedef struct {
+    const unsigned char *s;
+    Py_ssize_t n, room, base;
+    uint64_t m; /* the delimiters of s[base:base+64] before n not handed out yet */
+} sf_cursor;
+
+static inline void sf_cursor_init(sf_cursor *c, const unsigned char *s, Py_ssize_t from, Py_ssize_t n,
+                                  Py_ssize_t room)
+{
+    c->s = s;
+    c->n = n;
+    c->room = room;
+    c->base = from;
+    c->m = sf_delims_at(s, from, n, room);
+}
+
+/* the next delimiter, or n when there is none */
+static inline Py_ssize_t sf_cursor_next(sf_cursor *c)
+{
+    Py_ssize_t at;
+    while (SF_UNLIKELY(c->m == 0)) {
+        if (c->base + 64 >= c->n)
+            return c->n;
+        c->base += 64;
+        c->m = sf_delims_at(c->s, c->base, c->n, c->room);
+    }
+    at = c->base + SF_CTZ64(c->m);
+    c->m &= c->m - 1;
+    return at;
+}
+
+/* port = 1*DIGIT, as sf_port accepts it (up to five digits, at most 65535) */
+static inline int sf_port_ok(const unsigned char *s, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t k;
+    if (a >= b || b - a > 5)
+        return 0;
+    for (k = a; k < b; k++)
+        if ((unsigned)(s[k] - '0') > 9)
+            return 0;
+    return b - a < 5 || memcmp(s + a, "65535", 5) <= 0;
+}
+
+/* s[0:len] is `lower`, a name of letters only, ASCII case-insensitively; `room` octets from s are
+ * readable. For a letter, c | 0x20 matches it exactly when c is that letter in either case. */
+static inline int sf_name_is(const unsigned char *s, Py_ssize_t len, Py_ssize_t room, const char *lower)
+{
+    uint64_t w, want = 0;
+    if (!SF_WORDS || len > 8 || room < 8)
+        return sf_lower_eq(s, len, lower);
+    memcpy(&w, s, 8);
+    memcpy(&want, lower, (size_t)len);
+    return ((w | SF_FOLD) & (~0ULL >> (8 * (8 - len)))) == want;
+}
+
+/* *( SEMI generic-param ) from the delimiter at j on (or j == n), each a plain name with an
+ * optional "=" and plain value: then parse_params (lenient) finds every element with a name, every
+ * '=' with a value, and no quoted-string. With comma, a ',' ends the via-parm, and the rest of the
+ * value must hold no '"' (which is all that split_list checks there). 1: `lower` found with a
+ * value (*va, *vb); 0: absent or a flag; -1: not plain. */
+static inline int sf_params_walk(sf_cursor *c, Py_ssize_t j, int comma, const char *lower, Py_ssize_t len,
+                                 Py_ssize_t *va, Py_ssize_t *vb)
+{
+    const unsigned char *s = c->s;
+    const Py_ssize_t n = c->n;
+    Py_ssize_t i, k;
+    int seen = 0, r = 0;
+    while (j < n && s[j] == ';') {
+        i = j + 1;
+        k = j = sf_cursor_next(c);
+        if (k == i)
+            return -1;
+        if (j < n && s[j] == '=') {
+            j = sf_cursor_next(c);
+            if (j == k + 1)
+                return -1;
+        }
+        /* the first param of a name wins, as in the dict parse_params builds */
+        if (!seen && k - i == len && sf_name_is(s + i, len, c->room - i, lower)) {
+            seen = 1;
+            if (j > k) {
+                *va = k + 1;
+                *vb = j;
+                r = 1;
+            }
+        }
+    }
+    if (j >= n)
+        return r;
+    if (comma && s[j] == ',' && memchr(s + j + 1, '"', (size_t)(n - j - 1)) == NULL)
+        return r;
+    return -1;
+}
+
+/* via-parm = "SIP/2.0/" transport SP host [ ":" port ] *( ";" via-params ), then the end or a ','
+ * (the first element of the list). sf_via_scan (lenient) reads the same host: its run stops at
+ * the first of " \t;:," and the octets a host may not hold, all of them delimiters here. */
+static SF_NOINLINE int sf_via_param_plain(const unsigned char *s, Py_ssize_t n, Py_ssize_t room, const char *lower,
+                                          Py_ssize_t len, Py_ssize_t *va, Py_ssize_t *vb)
+{
+    sf_cursor c;
+    Py_ssize_t i, j;
+    if (n < 10 || memcmp(s, "SIP/2.0/", 8) != 0)
+        return -1;
+    sf_cursor_init(&c, s, 8, n, room);
+    j = sf_cursor_next(&c);
+    if (j == 8 || j >= n || s[j] != ' ' || !sf_all(s, 8, j, SF_TOKEN))
+        return -1;
+    i = j + 1;
+    j = sf_cursor_next(&c);
+    if (j == i)
+        return -1;
+    if (j < n && s[j] == ':') {
+        i = j + 1;
+        j = sf_cursor_next(&c);
+        if (!sf_port_ok(s, i, j))
+            return -1;
+    }
+    return sf_params_walk(&c, j, 1, lower, len, va, vb);
+}
+
+/* name-addr = [ display-name ] LAQUOT SIP-URI RAQUOT *( SEMI generic-param ), the URI plain:
+ *   ( "sip:" / "sips:" ) [ user "@" ] host [ ":" port ] *( ";" pname [ "=" pvalue ] )
+ * The display-name is found as sf_naddr_scan finds it (lenient mode does not look inside it): a
+ * quoted-string without quoted-pairs, or text up to a '<' that comes before any ';'. User, host,
+ * pname and pvalue are plain runs: so the first '@' ends the user (or there is none), the host
+ * ends at the first ':' or ';', no '?' opens URI headers, and every uri-parameter has a name, which
+ * is all that sf_uri_scan checks in lenient mode. The addr-spec form is left to sf_naddr_scan. */
+static SF_NOINLINE int sf_naddr_param_plain(const unsigned char *s, Py_ssize_t n, Py_ssize_t room, const char *lower,
+                                            Py_ssize_t len, Py_ssize_t *va, Py_ssize_t *vb)
+{
+    sf_cursor c;
+    Py_ssize_t i, j;
+    if (n == 0 || s[0] == ' ' || s[0] == '\t')
+        return -1;
+    sf_cursor_init(&c, s, 0, n, room);
+    j = sf_cursor_next(&c);
+    if (s[0] == '"') {
+        /* the closing quote, then LWS, then '<' */
+        do
+            j = sf_cursor_next(&c);
+        while (j < n && s[j] != '"' && s[j] != '\\');
+        if (j >= n || s[j] != '"')
+            return -1;
+        i = j + 1;
+        while ((j = sf_cursor_next(&c)) < n && (s[j] == ' ' || s[j] == '\t') && j == i)
+            i++;
+        if (j != i)
+            return -1;
+    } else
+        while (j < n && s[j] != '<' && s[j] != ';')
+            j = sf_cursor_next(&c);
+    if (j >= n || s[j] != '<' || n - j < 7 || (s[j + 1] | 0x20) != 's' || (s[j + 2] | 0x20) != 'i' ||
+        (s[j + 3] | 0x20) != 'p')
+        return -1;
+    /* the scheme's ':' is the next delimiter */
+    i = j + 4 + ((s[j + 4] | 0x20) == 's');
+    if (sf_cursor_next(&c) != i || s[i] != ':')
+        return -1;
+    i++;
+    j = sf_cursor_next(&c);
+    if (j < n && s[j] == '@') {
+        i = j + 1;
+        j = sf_cursor_next(&c);
+    }
+    if (j == i)
+        return -1;
+    if (j < n && s[j] == ':') {
+        i = j + 1;
+        j = sf_cursor_next(&c);
+        if (!sf_port_ok(s, i, j))
+            return -1;
+    }
+    while (j < n && s[j] == ';') {
+        i = j + 1;
+        j = sf_cursor_next(&c);
+        if (j == i)
+            return -1;
+        if (j < n && s[j] == '=')
+            j = sf_cursor_next(&c);
+    }
+    if (j >= n || s[j] != '>')
+        return -1;
+    i = j + 1;
+    if (i >= n)
+        return 0;
+    /* what follows the '>' must be a ';' (the next delimiter, as a ';' is one) */
+    if (sf_cursor_next(&c) != i || s[i] != ';')
+        return -1;
+    return sf_params_walk(&c, i, 0, lower, len, va, vb);
+}
+
+/* sf_header_param by the general scanners: the whole list is split first, then the first via-parm
+ * or the name-addr is scanned, every param included */
+static SF_COLD int sf_header_param_general(const unsigned char *s, Py_ssize_t n, int via, const char *lower,
+                                           Py_ssize_t *va, Py_ssize_t *vb, Py_ssize_t *origin, sf_err *e)
 {
     sf_list it;
     sf_via v;
@@ -983,7 +1266,6 @@ static inline int sf_header_param(const unsigned char *s, Py_ssize_t n, int via,
     sf_param prm;
     Py_ssize_t a = 0, b = n, x, y, start;
     int r, rest;
-    *origin = *va = *vb = 0;
     if (via) {
         sf_list_begin(s, n, 0, &it, e);
         r = rest = sf_list_next(s, n, 0, &it, &a, &b, e);
@@ -1008,6 +1290,21 @@ static inline int sf_header_param(const unsigned char *s, Py_ssize_t n, int via,
     *va = a + prm.va;
     *vb = a + prm.vb;
     return 1;
+}
+
+/* The value span of param `lower` (letters only, len of them) with the checks and the errors of
+ * parse_via(split_list(value)[0]) (via) or of parse_name_addr(value), lenient; `room` (at least n)
+ * octets from s are readable. 1: found with a value; 0: absent, a flag, or no via-parm; -1: error,
+ * its offset counted from *origin (the via-parm or the value). */
+static inline int sf_header_param(const unsigned char *s, Py_ssize_t n, Py_ssize_t room, int via, const char *lower,
+                                  Py_ssize_t len, Py_ssize_t *va, Py_ssize_t *vb, Py_ssize_t *origin, sf_err *e)
+{
+    int r;
+    *origin = *va = *vb = 0;
+    r = via ? sf_via_param_plain(s, n, room, lower, len, va, vb) : sf_naddr_param_plain(s, n, room, lower, len, va, vb);
+    if (r >= 0)
+        return r;
+    return sf_header_param_general(s, n, via, lower, va, vb, origin, e);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1100,7 +1397,6 @@ static inline int sf_auth_next(const unsigned char *s, Py_ssize_t n, int strict,
 #define SF_NAME_SLOTS (1 << SF_NAME_BITS)
 #define SF_NAME_MAX 47
 #define SF_NAMES_KNOWN 255
-#define SF_FOLD 0x2020202020202020ULL
 
 /* A name is hashed from its length and its first sixteen octets (lowercase, zero-padded) with a
  * multiplier chosen at import so that no two known names share a slot: one probe then decides,
