@@ -34,7 +34,7 @@ def extensions() -> list:
         return []
     from Cython.Build import cythonize
 
-    flags = ["-O3"] if os.name != "nt" else []
+    flags = ["-O3", "-falign-functions=32", "-falign-loops=32"] if os.name != "nt" else []
     exts = [
         Extension("sipfast._parser_c", ["sipfast/_parser_c.pyx"], extra_compile_args=flags),
         Extension("sipfast._digest_c", ["sipfast/_digest_c.pyx"], extra_compile_args=flags),

@@ -36,8 +36,11 @@ def twin(name: str) -> Iterator[None]:
 
 
 def _median(bench: Any) -> float:
+    """Median time of one operation: a benchmark that loops ``extra_info["batch"]`` times per call
+    is divided by that."""
     stats = bench.stats
-    return float(getattr(stats, "stats", stats).median)
+    batch = (getattr(bench, "extra_info", None) or {}).get("batch", 1)
+    return float(getattr(stats, "stats", stats).median) / batch
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
