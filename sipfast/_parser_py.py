@@ -235,11 +235,9 @@ def split_list(value: str, strict: bool = False) -> list[str]:
 
     Empty elements are dropped, or raise ``bad-list`` with strict=True.
     """
-    if "," not in value:
+    if "," not in value and '"' not in value:
         v = value.strip(_WS)
         if v:
-            if '"' in v:
-                _scan_list_quotes(value)
             return [v]
         if strict and value:
             raise _err("bad-list", 0, "empty list element")
@@ -272,23 +270,6 @@ def split_list(value: str, strict: bool = False) -> list[str]:
     elif strict:
         raise _err("bad-list", n, "empty list element")
     return parts
-
-
-def _scan_list_quotes(v: str) -> None:
-    # a single element: only its quotes need checking (same verdict as the loop above)
-    n = len(v)
-    i = 0
-    angle = False
-    while i < n:
-        c = v[i]
-        if c == '"' and not angle:
-            i = _scan_quoted(v, i)
-            continue
-        if c == "<":
-            angle = True
-        elif c == ">":
-            angle = False
-        i += 1
 
 
 def _split_semis(s: str, start: int, quotes: bool) -> list[tuple[int, int]]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+import redis_server
+
+from sipfast.stores import BindingStore, MemoryStore, RedisStore, SQLiteStore
 
 DATA = Path(__file__).parent / "data"
 REQUIRE_INTEROP = os.environ.get("SIPFAST_REQUIRE_INTEROP") == "1"
@@ -62,3 +66,48 @@ def need_program(name: str) -> str:
             pytest.fail(msg + "; SIPFAST_REQUIRE_INTEROP=1 forbids skipping")
         pytest.skip(msg)
     return path
+
+
+# --- binding stores, shared by the registrar and store tests ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from redis_server.serve(tmp_path_factory)
+
+
+StoreFactory = Callable[[], BindingStore]
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
+    """Opens store objects over one backend: each call is another client of the same bindings
+    (memory: the same object; SQLite: the same file; Redis: the same server and key prefix)."""
+    factory: StoreFactory
+    if request.param == "memory":
+        shared = MemoryStore()
+        factory = lambda: shared  # noqa: E731
+    elif request.param == "sqlite":
+        path = tmp_path / "bindings.db"
+        factory = lambda: SQLiteStore(path)  # noqa: E731
+    else:
+        url = request.getfixturevalue("redis_url")
+        prefix = redis_server.unique_prefix()
+        factory = lambda: RedisStore(url, prefix=prefix)  # noqa: E731
+    opened: list[BindingStore] = []
+
+    def open_() -> BindingStore:
+        store = factory()
+        opened.append(store)
+        return store
+
+    yield open_
+    if opened:
+        opened[0].clear()
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store: StoreFactory) -> BindingStore:
+    return open_store()

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import NamedTuple, Optional
 
 import pytest
-import redis_server
 
 import sipfast
 from sipfast import Request, Response
 from sipfast.registrar import Registrar
-from sipfast.stores import Binding, BindingStore, MemoryStore, RedisStore, SQLiteStore
+from sipfast.stores import Binding, BindingStore, MemoryStore
 
 T0 = 1_700_000_000.25  # a clock reading with a fraction, so rounding shows
 
@@ -31,45 +29,6 @@ class Clock:
         self.now += seconds
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from redis_server.serve(tmp_path_factory)
-
-
-StoreFactory = Callable[[], BindingStore]
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    """Opens store objects over one backend: each call is another client of the same bindings."""
-    factory: StoreFactory
-    if request.param == "memory":
-        shared = MemoryStore()
-        factory = lambda: shared  # noqa: E731
-    elif request.param == "sqlite":
-        path = tmp_path / "bindings.db"
-        factory = lambda: SQLiteStore(path)  # noqa: E731
-    else:
-        url = request.getfixturevalue("redis_url")
-        prefix = redis_server.unique_prefix()
-        factory = lambda: RedisStore(url, prefix=prefix)  # noqa: E731
-    opened: list[BindingStore] = []
-
-    def open_() -> BindingStore:
-        store = factory()
-        opened.append(store)
-        return store
-
-    yield open_
-    if opened:
-        opened[0].clear()
-    for store in opened:
-        store.close()
-
-
-@pytest.fixture
-def store(open_store: StoreFactory) -> BindingStore:
-    return open_store()
 
 
 @pytest.fixture

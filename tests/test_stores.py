@@ -11,12 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
 import pytest
 import redis_server
+from conftest import StoreFactory
 
 import sipfast
 from sipfast.registrar import Registrar
@@ -27,46 +28,6 @@ AOR = "sip:alice@example.com"
 ROOT = Path(sipfast.__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from redis_server.serve(tmp_path_factory)
-
-
-StoreFactory = Callable[[], BindingStore]
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    """Opens store objects over one backend: each call is another client of the same bindings
-    (memory: the same object; SQLite: the same file; Redis: the same server and key prefix)."""
-    factory: StoreFactory
-    if request.param == "memory":
-        shared = MemoryStore()
-        factory = lambda: shared  # noqa: E731
-    elif request.param == "sqlite":
-        path = tmp_path / "bindings.db"
-        factory = lambda: SQLiteStore(path)  # noqa: E731
-    else:
-        url = request.getfixturevalue("redis_url")
-        prefix = redis_server.unique_prefix()
-        factory = lambda: RedisStore(url, prefix=prefix)  # noqa: E731
-    opened: list[BindingStore] = []
-
-    def open_() -> BindingStore:
-        store = factory()
-        opened.append(store)
-        return store
-
-    yield open_
-    if opened:
-        opened[0].clear()
-    for store in opened:
-        store.close()
-
-
-@pytest.fixture
-def store(open_store: StoreFactory) -> BindingStore:
-    return open_store()
 
 
 def ch(n: int, expires: int = 100, q: Optional[str] = None) -> Change:
