@@ -109,17 +109,20 @@ def _shifted(exc: SIPParseError, by: int) -> SIPParseError:
 _KEY_CACHE: dict[str, tuple[int, str, str]] = {}
 
 
+def _info_of(raw: bytes) -> tuple[int, str, str]:
+    # header id (or -1), canonical spelling, lookup key: compact forms and case (ASCII) folded
+    key = raw.lower().decode("utf-8", "surrogateescape")
+    known = _headers.LOOKUP.get(key)
+    if known is not None:
+        return (known[0], known[1], known[1].lower())
+    return (-1, raw.decode("utf-8", "surrogateescape"), key)
+
+
 def _name_info(name: str) -> tuple[int, str, str]:
     """(header id or -1, canonical spelling, lookup key) for a header name in any form."""
     info = _KEY_CACHE.get(name)
     if info is None:
-        raw = name.strip(_WS).encode("utf-8", "surrogateescape")
-        key = raw.lower().decode("utf-8", "surrogateescape")
-        known = _headers.LOOKUP.get(key)
-        if known is not None:
-            info = (known[0], known[1], known[1].lower())
-        else:
-            info = (-1, raw.decode("utf-8", "surrogateescape"), key)
+        info = _info_of(name.strip(_WS).encode("utf-8", "surrogateescape"))
         if len(_KEY_CACHE) < 4096:
             _KEY_CACHE[name] = info
     return info
@@ -1035,12 +1038,7 @@ def _raw_name_info(raw: bytes, strict: bool) -> Optional[_NameInfo]:
     raw = raw.rstrip(b" \t")
     if not raw or (_NAME_BAD_STRICT if strict else _NAME_BAD_LENIENT).search(raw):
         return None
-    key = raw.lower().decode("utf-8", "surrogateescape")
-    known = _headers.LOOKUP.get(key)
-    if known is not None:
-        info = (known[0], known[1], known[1].lower())
-    else:
-        info = (-1, raw.decode("utf-8", "surrogateescape"), key)
+    info = _info_of(raw)
     cache = _STRICT_NAMES if strict else _LENIENT_NAMES
     if len(cache) < 2048:
         cache[raw] = info
