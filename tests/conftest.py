@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import NoReturn
 
 import pytest
 import redis_server
@@ -57,14 +59,28 @@ def _use_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(_speedups, "BACKEND", "c" if name == "c" else "python")
 
 
+def missing(msg: str) -> NoReturn:
+    """Skip a test for want of an outside program, or fail under SIPFAST_REQUIRE_INTEROP=1."""
+    if REQUIRE_INTEROP:
+        pytest.fail(msg + "; SIPFAST_REQUIRE_INTEROP=1 forbids skipping")
+    pytest.skip(msg)
+
+
 def need_program(name: str) -> str:
     """Path of an external program, or skip (fail under SIPFAST_REQUIRE_INTEROP=1)."""
     path = shutil.which(name)
     if path is None:
-        msg = f"{name} is not installed (see .ci/run for the Debian package)"
-        if REQUIRE_INTEROP:
-            pytest.fail(msg + "; SIPFAST_REQUIRE_INTEROP=1 forbids skipping")
-        pytest.skip(msg)
+        missing(f"{name} is not installed (see .ci/run for the Debian package)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def perl() -> str:
+    """perl with Net::SIP (Debian libnet-sip-perl)."""
+    path = need_program("perl")
+    check = subprocess.run([path, "-MNet::SIP", "-e1"], capture_output=True, timeout=30)
+    if check.returncode != 0:
+        missing("Net::SIP is not installed (Debian: libnet-sip-perl)")
     return path
 
 

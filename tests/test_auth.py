@@ -3,14 +3,13 @@ on both twins; every answer is checked against RFC 7616 written out here over ha
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Optional
 
 import pytest
+from digest_reference import reference, reference_ha1
 
 import sipfast
 from sipfast import DigestError, Request, Response
@@ -26,47 +25,6 @@ REALM = "biloxi.example.com"
 FOREIGN = 'Digest username="x", realm="other.example.com", nonce="k", uri="u", response="r"'
 ALGORITHMS = ("MD5", "MD5-sess", "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess")
 
-HASHES: dict[str, Callable[[bytes], str]] = {
-    "MD5": lambda data: hashlib.md5(data).hexdigest(),
-    "SHA-256": lambda data: hashlib.sha256(data).hexdigest(),
-    "SHA-512-256": lambda data: hashlib.new("sha512_256", data).hexdigest(),
-}
-
-
-def base(algorithm: str) -> str:
-    return algorithm[:-5] if algorithm.lower().endswith("-sess") else algorithm
-
-
-def reference_ha1(algorithm: str, user: str, realm: str, password: str) -> str:
-    return HASHES[base(algorithm)](f"{user}:{realm}:{password}".encode())
-
-
-def reference(
-    algorithm: str,
-    user: str,
-    realm: str,
-    password: str,
-    method: str,
-    uri: str,
-    nonce: str,
-    qop: Optional[str] = None,
-    nc: str = "",
-    cnonce: str = "",
-    body: bytes = b"",
-) -> str:
-    """RFC 7616 §3.4.1-3.4.3 over hashlib, independent of sipfast."""
-    h = HASHES[base(algorithm)]
-
-    def hs(text: str) -> str:
-        return h(text.encode())
-
-    ha1 = reference_ha1(algorithm, user, realm, password)
-    if algorithm.endswith("-sess"):
-        ha1 = hs(f"{ha1}:{nonce}:{cnonce}")
-    ha2 = hs(f"{method}:{uri}:{h(body)}") if qop == "auth-int" else hs(f"{method}:{uri}")
-    if qop is None:
-        return hs(f"{ha1}:{nonce}:{ha2}")
-    return hs(f"{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}")
 
 
 def register() -> Request:

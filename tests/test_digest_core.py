@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any, Optional, Union
 
 import pytest
+from digest_reference import HASHLIB, reference, reference_ha1
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,42 +19,6 @@ from sipfast.errors import DigestError
 
 ALGORITHMS = ("MD5", "MD5-sess", "SHA-256", "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess")
 
-# The base hashes, straight from hashlib; the reference below never touches sipfast.
-HASHLIB: dict[str, Callable[[bytes], str]] = {
-    "MD5": lambda data: hashlib.md5(data).hexdigest(),
-    "SHA-256": lambda data: hashlib.sha256(data).hexdigest(),
-    "SHA-512-256": lambda data: hashlib.new("sha512_256", data).hexdigest(),
-}
-
-
-def reference(
-    algorithm: str,
-    username: str,
-    realm: str,
-    password: str,
-    method: str,
-    uri: str,
-    nonce: str,
-    qop: Optional[str] = None,
-    nc: str = "",
-    cnonce: str = "",
-    body: bytes = b"",
-    hash_hex: Optional[Callable[[bytes], str]] = None,
-) -> str:
-    """RFC 7616 §3.4.1-3.4.3 written out plainly, over hashlib (or the given hash)."""
-    base = algorithm.upper().removesuffix("-SESS")
-    h = hash_hex or HASHLIB[base]
-
-    def H(text: str) -> str:
-        return h(text.encode("utf-8"))
-
-    ha1 = H(f"{username}:{realm}:{password}")
-    if algorithm.upper().endswith("-SESS"):
-        ha1 = H(f"{ha1}:{nonce}:{cnonce}")
-    ha2 = H(f"{method}:{uri}:{h(body)}") if qop == "auth-int" else H(f"{method}:{uri}")
-    if qop is None:
-        return H(f"{ha1}:{nonce}:{ha2}")
-    return H(f"{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}")
 
 
 def c_twin() -> ModuleType:
@@ -360,11 +325,6 @@ def test_response_matches_reference(
                 )
                 == expected
             )
-
-
-def reference_ha1(algorithm: str, username: str, realm: str, password: str) -> str:
-    base = algorithm.removesuffix("-sess")
-    return HASHLIB[base](f"{username}:{realm}:{password}".encode())
 
 
 def test_rfc2069_form_ignores_nc_and_cnonce(digest: ModuleType) -> None:

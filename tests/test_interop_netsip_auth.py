@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from conftest import REQUIRE_INTEROP, need_program
 
 import sipfast
 from sipfast import Request, Response
@@ -25,18 +24,6 @@ SCRIPTS = Path(__file__).parent / "interop"
 DOMAIN = "example.com"
 USER, PASSWORD = "bob", "zanzibar"
 TIMEOUT = 5.0  # every socket read and every wait on the Perl side
-
-
-@pytest.fixture(scope="module")
-def perl() -> str:
-    path = need_program("perl")
-    check = subprocess.run([path, "-MNet::SIP", "-e1"], capture_output=True, timeout=30)
-    if check.returncode != 0:
-        msg = "Net::SIP is not installed (Debian: libnet-sip-perl)"
-        if REQUIRE_INTEROP:
-            pytest.fail(msg + "; SIPFAST_REQUIRE_INTEROP=1 forbids skipping")
-        pytest.skip(msg)
-    return path
 
 
 def free_udp_port() -> int:

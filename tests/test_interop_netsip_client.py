@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REQUIRE_INTEROP, need_program
 from interop_helpers import query_contacts, running_registrar, summary_counts
 
 pytestmark = pytest.mark.interop
@@ -21,18 +20,6 @@ SCRIPT = Path(__file__).parent / "interop" / "netsip_client_register.pl"
 DOMAIN = "example.com"
 USER, PASSWORD = "carol", "n0t-So-secret"
 PERL_SECONDS = 5  # Net::SIP's own wait for a final answer
-
-
-@pytest.fixture(scope="module")
-def perl() -> str:
-    path = need_program("perl")
-    check = subprocess.run([path, "-MNet::SIP", "-e1"], capture_output=True, timeout=30)
-    if check.returncode != 0:
-        msg = "Net::SIP is not installed (Debian: libnet-sip-perl)"
-        if REQUIRE_INTEROP:
-            pytest.fail(msg + "; SIPFAST_REQUIRE_INTEROP=1 forbids skipping")
-        pytest.skip(msg)
-    return path
 
 
 def netsip_register(perl: str, server: tuple[str, int], password: str, expires: int = 120) -> tuple[int, str]:
